@@ -1,0 +1,36 @@
+"""The indicator catalogue and status codes, read from the dbt seeds (one source of truth)."""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+
+import yaml
+
+from pipelines.settings import CONFIG_DIR, SEEDS_DIR
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(SEEDS_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def indicators() -> list[dict[str, str]]:
+    return _read_csv("indicators.csv")
+
+
+@cache
+def delaftaler() -> list[dict[str, str]]:
+    return _read_csv("delaftaler.csv")
+
+
+@cache
+def status_codes() -> dict[str, dict[str, str]]:
+    return {row["status"]: row for row in _read_csv("status_codes.csv")}
+
+
+@cache
+def quality_config() -> dict:
+    with open(CONFIG_DIR / "quality.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
