@@ -7,7 +7,7 @@ from functools import cache
 
 import yaml
 
-from pipelines.settings import CONFIG_DIR, SEEDS_DIR
+from pipelines.settings import CONFIG_DIR, PROJECT_ROOT, SEEDS_DIR
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
@@ -34,3 +34,15 @@ def status_codes() -> dict[str, dict[str, str]]:
 def quality_config() -> dict:
     with open(CONFIG_DIR / "quality.yml", encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+@cache
+def disclosure_k() -> int:
+    """The disclosure threshold k: dbt's `vars.disclosure_k` (the one place it is set), else 5."""
+    project = PROJECT_ROOT / "dbt_project.yml"
+    if project.exists():
+        with open(project, encoding="utf-8") as handle:
+            value = ((yaml.safe_load(handle) or {}).get("vars") or {}).get("disclosure_k")
+        if value is not None:
+            return int(value)
+    return 5

@@ -1,0 +1,63 @@
+"""Ingest: delivery files → pseudonymised `raw` tables in the warehouse (see docs/interfaces.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.ingest.load import FileOutcome, ingest_source
+from pipelines.ingest.pseudonym import KeyMismatchError, Pseudonymizer, load_key
+from pipelines.settings import SOURCES
+
+__all__ = ["FileOutcome", "IngestSummary", "KeyMismatchError", "Pseudonymizer", "ingest_all", "ingest_source"]
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def by_outcome(self, outcome: str) -> list[FileOutcome]:
+        return [f for f in self.files if f.outcome == outcome]
+
+    @property
+    def load_ids(self) -> list[int]:
+        return [f.load_id for f in self.files if f.load_id is not None]
+
+    def table(self) -> list[dict]:
+        """Per source: files and rows read / loaded / quarantined / duplicate in this run."""
+        rows = []
+        for source in SOURCES:
+            files = [f for f in self.files if f.source == source]
+            rows.append({
+                "source": source,
+                "filer": len(files),
+                "indlæst": sum(f.outcome == "loaded" for f in files),
+                "uændret": sum(f.outcome == "unchanged" for f in files),
+                "dublet": sum(f.outcome == "duplicate" for f in files),
+                "afvist": sum(f.outcome == "rejected" for f in files),
+                "rækker_læst": sum(f.rows_read for f in files),
+                "rækker_indlæst": sum(f.rows_loaded for f in files),
+                "karantæne": sum(f.rows_quarantined for f in files),
+                "dubletrækker": sum(f.rows_duplicate for f in files),
+            })
+        return rows
+
+    def render(self) -> str:
+        header = f"{'kilde':<15}{'filer':>7}{'nye':>6}{'afvist':>8}{'læst':>11}{'indlæst':>11}{'karantæne':>11}{'dubletter':>11}"
+        lines = ["Indlæsning / ingest:", header]
+        for r in self.table():
+            lines.append(
+                f"{r['source']:<15}{r['filer']:>7}{r['indlæst']:>6}{r['afvist']:>8}"
+                f"{r['rækker_læst']:>11,}{r['rækker_indlæst']:>11,}{r['karantæne']:>11,}{r['dubletrækker']:>11,}".replace(",", ".")
+            )
+        for f in self.by_outcome("rejected") + self.by_outcome("duplicate"):
+            lines.append(f"  {'AFVIST' if f.outcome == 'rejected' else 'DUBLET'}: {f.message}")
+        return "\n".join(lines)
+
+
+def ingest_all(raw_dir: Path, warehouse: Path, run_id: str, sources=SOURCES) -> IngestSummary:
+    pseudonymizer = Pseudonymizer(load_key())
+    summary = IngestSummary()
+    for source in sources:
+        summary.files.extend(ingest_source(source, raw_dir, warehouse, pseudonymizer, run_id))
+    return summary

@@ -1,0 +1,219 @@
+"""Loads the delivery files of one source into the warehouse, applying every rule of the data contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.ingest import reader
+from pipelines.ingest.pseudonym import Pseudonymizer
+from pipelines.ingest.rules import CONFLICT_KEYS, SOURCES, cpr_birth_date, validated_select
+from pipelines.ingest.warehouse import RAW_TABLES, attach, check_key
+
+log = logging.getLogger("helhedsplan.ingest")
+WH = "wh"
+_PERIOD_HINT = re.compile(r"(\d{4})[-_]?(\d{2})(?!\d)")
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    file_path: str
+    outcome: str  # loaded | duplicate | rejected | unchanged
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    periods: tuple[str, ...] = ()
+    message: str = ""
+    load_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def source_files(raw_dir: Path, source: str) -> list[Path]:
+    folder = raw_dir / source
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
+
+
+def ingest_source(
+    source: str, raw_dir: Path, warehouse: Path, pseudonymizer: Pseudonymizer, run_id: str
+) -> list[FileOutcome]:
+    """Load every new or changed file of `source`, in ascending path order."""
+    con = duckdb.connect()  # in memory: raw CPR numbers never touch the warehouse file
+    try:
+        attach(con, warehouse, WH)
+        check_key(con, pseudonymizer.fingerprint, warehouse, WH)
+        return [
+            _ingest_file(con, source, raw_dir, path, pseudonymizer, run_id)
+            for path in source_files(raw_dir, source)
+        ]
+    finally:
+        con.close()
+
+
+def _ingest_file(con, source, raw_dir: Path, path: Path, pseudonymizer, run_id) -> FileOutcome:
+    rel = path.relative_to(raw_dir).as_posix()
+    info, data = reader.file_info(path)
+    seen = con.execute(
+        f"select file_path, outcome, loaded_at from {WH}.raw.load_log where sha256 = ? order by load_id",
+        [info.sha256],
+    ).fetchall()
+    if any(p == rel for p, _, _ in seen):
+        return FileOutcome(source, rel, "unchanged")
+    earlier = [(p, when) for p, outcome, when in seen if outcome == "loaded"]
+    if earlier:
+        first, when = earlier[0]
+        message = f"samme indhold som {first} (indlæst {when:%Y-%m-%d %H:%M}); springes over"
+        outcome = FileOutcome(source, rel, "duplicate", message=message)
+        _log_load(con, outcome, info, run_id, "", None)
+        return outcome
+    try:
+        result = reader.read_into(con, info, data, "src")
+        missing = [c.name for c in SOURCES[source] if c.required and c.name not in result.columns]
+        if missing:
+            raise reader.UnreadableFile(
+                f"mangler kolonne(r): {', '.join(missing)} (fundet: {', '.join(result.columns)})"
+            )
+    except reader.UnreadableFile as error:
+        outcome = FileOutcome(source, rel, "rejected", message=f"{rel}: {error}")
+        _log_load(con, outcome, info, run_id, "", _period_hint(path.name))
+        log.error("Afvist fil / rejected file: %s", outcome.message)
+        return outcome
+    outcome = _load_rows(con, source, rel, set(result.columns), result.rows_read, pseudonymizer)
+    _commit(con, source, outcome, info, run_id, result.file_format)
+    return outcome
+
+
+def _period_hint(name: str) -> str | None:
+    match = _PERIOD_HINT.search(name)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+def _load_rows(con, source, rel, present, rows_read, pseudonymizer) -> FileOutcome:
+    con.execute(f"create or replace temp table parsed as {validated_select(source, present)}")
+    if source == "karakterer":
+        period = "skoleaar as period, make_date(substr(skoleaar, 1, 4)::integer + 1, 6, 1) as period_start"
+    else:
+        date_col = "dato" if source == "deltagelse" else "periode"
+        period = f"strftime({date_col}, '%Y-%m') as period, date_trunc('month', {date_col})::date as period_start"
+    con.execute(f"create or replace temp table parsed as select *, {period} from parsed")
+
+    # exact duplicates collapse (not unregistered participants: each is another person)
+    value_cols = [c for c in _columns(con, "parsed") if c not in ("source_row", "_column", "_reason")]
+    keep_all = "cpr10 is null" if source == "deltagelse" else "false"
+    con.execute(
+        f"""create or replace temp table good as
+        select * exclude (_column, _reason, _rank) from (
+            select *, row_number() over (partition by {', '.join(value_cols)} order by source_row) as _rank
+            from parsed where _reason is null)
+        where _rank = 1 or {keep_all}"""
+    )
+    duplicates = con.execute(
+        "select (select count(*) from parsed where _reason is null) - (select count(*) from good)"
+    ).fetchall()[0][0]
+
+    bad = ["select source_row, period, _column as column_name, _reason as reason from parsed where _reason is not null"]
+    key = CONFLICT_KEYS.get(source)
+    if key:
+        # among rows that pass the row rules, a key with differing rows is a conflict: all its rows go
+        differs = ", ".join(c for c in value_cols if c not in key and c not in ("period", "period_start"))
+        what = "/".join("person" if k == "cpr10" else k for k in key)
+        con.execute(
+            f"""create or replace temp table good as
+            select *, count(*) over (partition by {', '.join(key)}) > 1 as _conflict from good"""
+        )
+        con.execute("create or replace temp table conflicts as select * from good where _conflict")
+        con.execute("create or replace temp table good as select * exclude (_conflict) from good where not _conflict")
+        bad.append(
+            f"select source_row, period, 'cpr' as column_name,"
+            f" 'konflikt: forskellige rækker for samme {what} (afviger i {differs})' as reason from conflicts"
+        )
+    con.execute(f"create or replace temp table bad as {' union all '.join(bad)}")
+
+    _pseudonymise(con, pseudonymizer)
+    counts = con.execute("select (select count(*) from good), (select count(*) from bad)").fetchall()[0]
+    periods = con.execute("select distinct period from parsed where period is not null order by 1").fetchall()
+    return FileOutcome(
+        source, rel, "loaded", rows_read=rows_read, rows_loaded=counts[0], rows_quarantined=counts[1],
+        rows_duplicate=duplicates, periods=tuple(p for (p,) in periods),
+    )
+
+
+def _pseudonymise(con, pseudonymizer: Pseudonymizer) -> None:
+    cprs = [c for (c,) in con.execute("select distinct cpr10 from good where cpr10 is not null").fetchall()]
+    mapping = pd.DataFrame({"cpr10": cprs, "person_id": pseudonymizer.pseudonyms(cprs)})
+    con.register("_mapping", mapping)
+    con.execute(
+        f"""create or replace temp table good as
+        select good.* exclude (cpr10), m.person_id,
+            {cpr_birth_date('good.cpr10')} as birth_date,
+            case when good.cpr10 is null then null
+                 when substr(good.cpr10, 10, 1)::integer % 2 = 1 then 'male' else 'female' end as sex
+        from good left join _mapping m using (cpr10)"""
+    )
+    con.unregister("_mapping")
+
+
+def _commit(con, source, outcome: FileOutcome, info, run_id, file_format) -> None:
+    """Replace the file's periods, add its rows, quarantine and logs: all or nothing."""
+    target = f"{WH}.raw.{source}"
+    columns = [c.split()[0] for c in RAW_TABLES[source].split(", ")]
+    period_filter = "skoleaar" if source == "karakterer" else "strftime(period_start, '%Y-%m')"
+    con.execute("begin transaction")
+    try:
+        load_id = _log_load(con, outcome, info, run_id, file_format, None)
+        computed = {"load_id": str(load_id), "exam_year": "substr(skoleaar, 1, 4)::integer + 1"}
+        select = ", ".join(f"{computed[c]} as {c}" if c in computed else c for c in columns)
+        periods = list(outcome.periods)
+        now = dt.datetime.now()
+        con.execute(
+            f"""insert into {WH}.raw.period_log
+            select ?, p.period, p.period_start, {load_id}, count(g.source_row), any_value(cur.replaced), ?
+            from (select period, min(period_start) as period_start from parsed
+                  where period is not null group by period) p
+            left join good g on g.period = p.period
+            left join (select period, max(load_id) as replaced from {WH}.raw.period_log
+                       where source = ? group by period) cur on cur.period = p.period
+            group by p.period, p.period_start""",
+            [source, now, source],
+        )
+        con.execute(f"delete from {target} where list_contains(?, {period_filter})", [periods])
+        con.execute(f"insert into {target} ({', '.join(columns)}) select {select} from good")
+        con.execute(
+            f"""insert into {WH}.raw.quarantine
+            select {load_id}, ?, ?, source_row, period, column_name, reason, ? from bad""",
+            [source, outcome.file_path, now],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    outcome.load_id = load_id
+
+
+def _log_load(con, outcome: FileOutcome, info, run_id, file_format, period_hint) -> int:
+    load_id = con.execute(f"select coalesce(max(load_id), 0) + 1 from {WH}.raw.load_log").fetchall()[0][0]
+    con.execute(
+        f"insert into {WH}.raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id, run_id, outcome.source, outcome.file_path, info.sha256, info.size_bytes, file_format,
+            outcome.outcome, outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined,
+            outcome.rows_duplicate, list(outcome.periods), period_hint, outcome.message or None,
+            dt.datetime.now(),
+        ],
+    )
+    return load_id
+
+
+def _columns(con, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"describe {table}").fetchall()]

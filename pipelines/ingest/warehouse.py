@@ -1,0 +1,67 @@
+"""The warehouse's `raw` schema (docs/interfaces.md) and the pseudonym-key guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.pseudonym import KeyMismatchError
+
+SCHEMA_VERSION = "1"
+PERSON = "person_id varchar, birth_date date, sex varchar"
+LOAD = "load_id integer not null, source_row integer not null"
+
+RAW_TABLES = {
+    "beboere": f"period_start date not null, {PERSON}, boligomraade varchar, afdeling varchar, boligselskab varchar, {LOAD}",
+    "skole": f"period_start date not null, {PERSON}, skole varchar, klassetrin integer, skoledage integer, fravaersdage double, {LOAD}",
+    "karakterer": f"skoleaar varchar not null, exam_year integer not null, {PERSON}, fag varchar, karakter double, {LOAD}",
+    "beskaeftigelse": f"period_start date not null, {PERSON}, status varchar, {LOAD}",
+    "deltagelse": (
+        f"period_start date not null, dato date not null, aktivitet_id varchar, aktivitet varchar, delaftale varchar,"
+        f" boligomraade varchar, partner varchar, {PERSON}, rolle varchar, {LOAD}"
+    ),
+}
+
+LOG_TABLES = {
+    "load_log": (
+        "load_id integer primary key, run_id varchar, source varchar, file_path varchar, sha256 varchar,"
+        " size_bytes bigint, file_format varchar, outcome varchar, rows_read integer, rows_loaded integer,"
+        " rows_quarantined integer, rows_duplicate integer, periods varchar[], period_hint varchar,"
+        " message varchar, loaded_at timestamp"
+    ),
+    "period_log": (
+        "source varchar, period varchar, period_start date, load_id integer, rows_loaded integer,"
+        " replaced_load_id integer, loaded_at timestamp"
+    ),
+    "quarantine": (
+        "load_id integer, source varchar, file_path varchar, source_row integer, period varchar,"
+        " column_name varchar, reason varchar, quarantined_at timestamp"
+    ),
+    "warehouse_meta": "key varchar primary key, value varchar",
+}
+
+
+def attach(con: duckdb.DuckDBPyConnection, warehouse: Path, alias: str = "wh") -> None:
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"attach '{warehouse}' as {alias}")
+    con.execute(f"create schema if not exists {alias}.raw")
+    for name, columns in {**RAW_TABLES, **LOG_TABLES}.items():
+        con.execute(f"create table if not exists {alias}.raw.{name} ({columns})")
+
+
+def check_key(con: duckdb.DuckDBPyConnection, fingerprint: str, warehouse: Path, alias: str = "wh") -> None:
+    """Remember the key's fingerprint on first use; refuse any other key afterwards."""
+    rows = con.execute(
+        f"select value from {alias}.raw.warehouse_meta where key = 'key_fingerprint'"
+    ).fetchall()
+    if not rows:
+        con.execute(
+            f"insert into {alias}.raw.warehouse_meta values ('key_fingerprint', ?), ('schema_version', ?)",
+            [fingerprint, SCHEMA_VERSION],
+        )
+    elif rows[0][0] != fingerprint:
+        raise KeyMismatchError(
+            f"Warehouset {warehouse} er bygget med en anden pseudonymnøgle (fingeraftryk {rows[0][0]}, "
+            f"denne nøgle: {fingerprint}). Brug den oprindelige nøgle, eller byg et nyt warehouse."
+        )
