@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+
+export UV_COMPILE_BYTECODE := 1
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install run test lint sample benchmark screenshots clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(PYTHON) -m uv sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Sample deliveries only when data/raw/ holds no delivery yet: real deliveries are never overwritten.
+run: install
+	@if [ -z "$$(find data/raw -mindepth 2 -type f 2>/dev/null | head -1)" ]; then $(BIN)/helhedsplan sample; fi
+	$(BIN)/helhedsplan run
+
+lint: install
+	$(BIN)/sqlfluff lint models macros
+	$(BIN)/ruff check pipelines tests
+
+test: install
+	@bash scripts/install-chromium.sh
+	$(BIN)/sqlfluff lint models macros
+	$(BIN)/pytest
+
+benchmark: install
+	$(BIN)/python scripts/benchmark.py
+
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf data/warehouse data/marts/helhedsplan.duckdb data/marts/report data/marts/quality target logs

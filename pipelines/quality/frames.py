@@ -1,0 +1,355 @@
+"""The aggregate frames the gate validates, made in SQL from the warehouse (read-only).
+
+Great Expectations only ever sees these frames: one row per file, month, source, published cell
+or group of cells. No frame carries a person-level column or value (design.md: GX validates
+pandas frames; person-level rules live in ingest and dbt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipelines import catalogue
+from pipelines.settings import SOURCES
+
+YEARLY_SOURCE = "karakterer"
+MONTHLY_SOURCES = tuple(source for source in SOURCES if source != YEARLY_SOURCE)
+SEXES = ("female", "male", "all")
+# Spec, disclosure rule 1: for U_FRAVAER (numerator = days, not persons) only `persons < k` applies.
+PERSONS_ONLY_DISCLOSURE = frozenset({"U_FRAVAER"})
+# The published interface of `indicator_values` (shared/spec/indicators.md), in order.
+INDICATOR_VALUE_COLUMNS = (
+    "indicator_id", "delaftale", "period_type", "period", "period_start", "area", "sex",
+    "numerator", "denominator", "value", "is_suppressed", "is_complete",
+)
+KEY = "indicator_id, period_type, period, area, sex"
+
+
+@dataclass(frozen=True)
+class FrameContext:
+    con: duckdb.DuckDBPyConnection
+    load_ids: list[int] | None
+    config: dict
+    disclosure_k: int
+
+
+def _catalogue_frame() -> pd.DataFrame:
+    rows = [
+        {
+            "indicator_id": row["indicator_id"],
+            "delaftale": row["delaftale"],
+            "factor": float(row["factor"]),
+            "grain": row["grain"],
+            "person_based": row["person_based"].strip().lower() == "true",
+            "persons_only_rule": row["indicator_id"] in PERSONS_ONLY_DISCLOSURE,
+            "max_monthly_jump": float(row["max_monthly_jump"]) if row["max_monthly_jump"] else None,
+        }
+        for row in catalogue.indicators()
+    ]
+    return pd.DataFrame(rows).astype({"max_monthly_jump": "float64"})
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Register what every frame's SQL refers to: the catalogue and the current suppliers."""
+    con.register("catalogue", _catalogue_frame())
+    con.execute(
+        """
+        create or replace temp view current_supplier as
+        select source, period, period_start, load_id, rows_loaded
+        from raw.period_log
+        qualify row_number() over (
+            partition by source, period order by loaded_at desc, load_id desc) = 1
+        """
+    )
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0])
+
+
+def _months(con: duckdb.DuckDBPyConnection, source: str) -> set[date]:
+    if not _table_exists(con, "raw", source):
+        return set()
+    return {row[0] for row in con.execute(f"select distinct period_start from raw.{source}").fetchall()}
+
+
+def _month_range(first: date, last: date) -> list[date]:
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _panel_months(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Every month from the first to the latest `beboere` snapshot (as marts.delivery_status)."""
+    months = _months(con, "beboere")
+    return _month_range(min(months), max(months)) if months else []
+
+
+def delivery_files(ctx: FrameContext) -> pd.DataFrame:
+    """One row per file of this run (or, without load ids, per file currently supplying data)."""
+    if ctx.load_ids is None:
+        where = "load_id in (select load_id from current_supplier)"
+        params: list = []
+    else:
+        where = "list_contains(?, load_id)"
+        params = [list(ctx.load_ids)]
+    return ctx.con.execute(
+        f"""
+        select load_id, source, file_path, outcome, rows_read, rows_quarantined,
+               rows_quarantined / nullif(rows_read, 0) as quarantined_share
+        from raw.load_log
+        where {where} and outcome <> 'duplicate'
+        order by file_path, load_id
+        """,
+        params,
+    ).df()
+
+
+def delivery_months(ctx: FrameContext) -> pd.DataFrame:
+    """One row per month of the panel: which sources arrived, and the employment extract's coverage."""
+    con, config = ctx.con, ctx.config
+    months = _panel_months(con)
+    present = {source: _months(con, source) for source in ("beboere", "beskaeftigelse", "skole")}
+    low_age, high_age = config["employment_coverage_ages"]
+    coverage = {}
+    if months and _table_exists(con, "raw", "beskaeftigelse"):
+        coverage = {
+            row[0]: row[1:]
+            for row in con.execute(
+                """
+                with residents as (
+                    select distinct period_start, person_id
+                    from raw.beboere
+                    where date_sub('year', birth_date, last_day(period_start)) between ? and ?
+                ),
+                extract as (select distinct period_start, person_id from raw.beskaeftigelse)
+                select r.period_start, count(*), count(e.person_id)
+                from residents as r
+                left join extract as e using (period_start, person_id)
+                group by r.period_start
+                """,
+                [low_age, high_age],
+            ).fetchall()
+        }
+    rows = []
+    for month in months:
+        residents, covered = coverage.get(month, (0, 0))
+        rows.append({
+            "period": month.strftime("%Y-%m"),
+            "has_beboere": month in present["beboere"],
+            "has_beskaeftigelse": month in present["beskaeftigelse"],
+            "skole_expected": month.month not in config["months_without_school"],
+            "has_skole": month in present["skole"],
+            "residents_in_age_band": residents,
+            "residents_in_extract": covered,
+            "employment_coverage": covered / residents if residents else None,
+        })
+    columns = ["period", "has_beboere", "has_beskaeftigelse", "skole_expected", "has_skole",
+               "residents_in_age_band", "residents_in_extract", "employment_coverage"]
+    return pd.DataFrame(rows, columns=columns).astype({"employment_coverage": "float64"})
+
+
+def delivery_timeliness(ctx: FrameContext) -> pd.DataFrame:
+    """One row per monthly source: its latest month and how many expected months it lags `beboere`."""
+    con, config = ctx.con, ctx.config
+    beboere = _months(con, "beboere")
+    latest_beboere = max(beboere) if beboere else None
+    rows = []
+    for source in MONTHLY_SOURCES:
+        months = _months(con, source)
+        latest = max(months) if months else None
+        behind = None
+        if latest is not None and latest_beboere is not None:
+            expected = [
+                month for month in _month_range(latest, latest_beboere)[1:]
+                if source != "skole" or month.month not in config["months_without_school"]
+            ]
+            behind = len(expected)
+        rows.append({
+            "source": source,
+            "latest_period": latest.strftime("%Y-%m") if latest else None,
+            "latest_beboere_period": latest_beboere.strftime("%Y-%m") if latest_beboere else None,
+            "months_behind": behind,
+        })
+    return pd.DataFrame(rows).astype({"months_behind": "Int64"})
+
+
+def mart_values(ctx: FrameContext) -> pd.DataFrame:
+    """One row per published cell, with the catalogue's factor and the value recomputed."""
+    return ctx.con.execute(
+        f"""
+        select v.indicator_id, v.period_type, v.period, v.area, v.sex,
+               v.delaftale, v.numerator, v.denominator, v.value, v.is_suppressed, v.is_complete,
+               c.factor,
+               c.indicator_id is not null as in_catalogue,
+               v.delaftale is not distinct from c.delaftale as delaftale_as_catalogue,
+               abs(v.value - v.numerator / nullif(v.denominator, 0) * c.factor) as value_deviation,
+               not v.is_suppressed
+                   or (v.numerator is null and v.denominator is null and v.value is null)
+                   as suppressed_cell_is_blank,
+               v.is_suppressed or v.denominator = 0 or v.value is not null as value_present
+        from marts.indicator_values as v
+        left join catalogue as c using (indicator_id)
+        order by {KEY}
+        """
+    ).df()
+
+
+def mart_disclosure(ctx: FrameContext) -> pd.DataFrame:
+    """One row per published cell: does it keep the spec's primary rule, and equal its unsuppressed cell?"""
+    return ctx.con.execute(
+        f"""
+        select v.indicator_id, v.period_type, v.period, v.area, v.sex, v.is_suppressed,
+               u.indicator_id is not null as has_unsuppressed_cell,
+               coalesce(
+                   v.is_suppressed or not c.person_based or (
+                       u.persons >= $k and (c.persons_only_rule or (
+                           (u.persons_in_numerator = 0 or u.persons_in_numerator >= $k)
+                           and (u.persons - u.persons_in_numerator = 0
+                                or u.persons - u.persons_in_numerator >= $k)))),
+                   false) as primary_rule_kept,
+               coalesce(
+                   v.is_suppressed or (
+                       v.numerator is not distinct from u.numerator
+                       and v.denominator is not distinct from u.denominator
+                       and (v.value is not distinct from u.value
+                            or abs(v.value - u.value) <= 1e-9 * greatest(1, abs(u.value)))),
+                   false) as equals_unsuppressed
+        from marts.indicator_values as v
+        left join marts.indicator_values_unsuppressed as u using ({KEY})
+        left join catalogue as c using (indicator_id)
+        order by {KEY}
+        """,
+        {"k": ctx.disclosure_k},
+    ).df()
+
+
+def mart_disclosure_groups(ctx: FrameContext) -> pd.DataFrame:
+    """One row per group of the secondary rule: the areas of a sex, and the two sexes of an area."""
+    return ctx.con.execute(
+        """
+        with cells as (
+            select v.*
+            from marts.indicator_values as v
+            join catalogue as c using (indicator_id)
+            where c.person_based
+        ),
+        groups as (
+            select indicator_id, period_type, period, 'areas of sex' as grouping, sex as group_of,
+                   count(*) filter (where area <> 'all' and is_suppressed) as suppressed_cells,
+                   bool_or(area = 'all' and not is_suppressed) as total_published
+            from cells group by all
+            union all
+            select indicator_id, period_type, period, 'sexes of area', area,
+                   count(*) filter (where sex <> 'all' and is_suppressed),
+                   bool_or(sex = 'all' and not is_suppressed)
+            from cells group by all
+        )
+        select *, not (suppressed_cells = 1 and coalesce(total_published, false))
+                  as secondary_rule_kept
+        from groups
+        order by indicator_id, period_type, period, grouping, group_of
+        """
+    ).df()
+
+
+def mart_completeness(ctx: FrameContext) -> pd.DataFrame:
+    """One row per cell the panel must have: every indicator × area × sex × month (exam year)."""
+    con = ctx.con
+    months = _panel_months(con)
+    areas = [row[0] for row in con.execute(
+        "select distinct boligomraade from raw.beboere order by 1").fetchall()] + ["all"]
+    exam_years = []
+    if months and _table_exists(con, "raw", "karakterer"):
+        exam_years = [
+            year for (year,) in con.execute("select distinct exam_year from raw.karakterer").fetchall()
+            if date(year, 6, 1) in months
+        ]
+    expected = []
+    for indicator in catalogue.indicators():
+        sexes = SEXES if indicator["person_based"].strip().lower() == "true" else ("all",)
+        if indicator["grain"] == "year":
+            periods = [("year", str(year)) for year in sorted(exam_years)]
+        else:
+            periods = [("month", month.strftime("%Y-%m")) for month in months]
+        expected += [
+            (indicator["indicator_id"], period_type, period, area, sex)
+            for period_type, period in periods for area in areas for sex in sexes
+        ]
+    frame = pd.DataFrame(expected, columns=["indicator_id", "period_type", "period", "area", "sex"])
+    con.register("expected_cells", frame)
+    return con.execute(
+        f"""
+        select e.*, v.indicator_id is not null as published
+        from expected_cells as e
+        left join (select distinct {KEY} from marts.indicator_values) as v using ({KEY})
+        order by {KEY}
+        """
+    ).df()
+
+
+def mart_jumps(ctx: FrameContext) -> pd.DataFrame:
+    """One row per published month with a published previous month: the change, and its bound."""
+    return ctx.con.execute(
+        """
+        select v.indicator_id, v.period, v.area, v.sex, p.value as previous_value, v.value,
+               abs(v.value - p.value) as jump, c.max_monthly_jump as max_jump
+        from marts.indicator_values as v
+        join marts.indicator_values as p
+          on p.indicator_id = v.indicator_id and p.area = v.area and p.sex = v.sex
+         and p.period_type = 'month' and p.period_start = v.period_start - interval 1 month
+        join catalogue as c on c.indicator_id = v.indicator_id
+        where v.period_type = 'month' and v.value is not null and p.value is not null
+          and c.max_monthly_jump is not null
+        order by v.indicator_id, v.area, v.sex, v.period
+        """
+    ).df()
+
+
+def mart_consistency(ctx: FrameContext) -> pd.DataFrame:
+    """One row per delaftale mart: rows it has that indicator_values lacks, and the reverse."""
+    columns = ", ".join(INDICATOR_VALUE_COLUMNS)
+    rows = []
+    for delaftale in (row["delaftale"] for row in catalogue.delaftaler()):
+        table = f"mart_{delaftale}"
+        if not _table_exists(ctx.con, "marts", table):
+            rows.append({"mart": table, "exists": False, "rows_differing": None})
+            continue
+        differing = ctx.con.execute(
+            f"""
+            select (select count(*) from (
+                        select {columns} from marts.{table}
+                        except all
+                        select {columns} from marts.indicator_values where delaftale = $d))
+                 + (select count(*) from (
+                        select {columns} from marts.indicator_values where delaftale = $d
+                        except all
+                        select {columns} from marts.{table}))
+            """,
+            {"d": delaftale},
+        ).fetchone()[0]
+        rows.append({"mart": table, "exists": True, "rows_differing": differing})
+    return pd.DataFrame(rows).astype({"rows_differing": "Int64"})
+
+
+BUILDERS: dict[str, Callable[[FrameContext], pd.DataFrame]] = {
+    "delivery_files": delivery_files,
+    "delivery_months": delivery_months,
+    "delivery_timeliness": delivery_timeliness,
+    "mart_values": mart_values,
+    "mart_disclosure": mart_disclosure,
+    "mart_disclosure_groups": mart_disclosure_groups,
+    "mart_completeness": mart_completeness,
+    "mart_jumps": mart_jumps,
+    "mart_consistency": mart_consistency,
+}

@@ -1,0 +1,134 @@
+"""The whole pipeline on real files through Prefect: sample → ingest → dbt → gate → publish → report."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from pipelines.cli import EXIT_GATE_FAILED, EXIT_OK, main
+from pipelines.sample import generate
+
+CPR_SHAPED = re.compile(r"(?<!\d)[0-3]\d[01]\d{3}-?\d{4}(?!\d)")
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture(scope="module")
+def sample_raw(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("raw")
+    generate(raw, residents=1200, start="2023-01", end="2026-10", seed=7)
+    return raw
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _args(raw: Path, root: Path) -> list[str]:
+    return ["--raw", str(raw), "--warehouse", str(root / "warehouse.duckdb"), "--marts", str(root / "marts")]
+
+
+@pytest.fixture(scope="module")
+def first_run(harness, sample_raw, tmp_path_factory, capfd):
+    root = tmp_path_factory.mktemp("run")
+    code = main(["run", *_args(sample_raw, root)])
+    out, err = capfd.readouterr()
+    return root, code, out + err
+
+
+def test_clean_sample_run_publishes_and_reports(first_run):
+    root, code, output = first_run
+    assert code == EXIT_OK, output
+    published = root / "marts" / "helhedsplan.duckdb"
+    assert published.is_file()
+    assert (root / "marts" / "report" / "index.html").is_file()
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        assert {"indicator_values", "indicators", "indicator_status", "pipeline_runs"} <= tables
+        indicators = con.execute("select count(distinct indicator_id) from indicator_values").fetchall()[0][0]
+    assert indicators == 10
+
+
+def test_run_output_and_warehouse_hold_no_cpr(first_run):
+    root, _, output = first_run
+    assert not CPR_SHAPED.search(output)
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR' or data_type like 'VARCHAR[]'"
+        ).fetchall()
+        for schema, table, column in columns:
+            hits = con.execute(
+                f'select count(*) from "{schema}"."{table}" '
+                f"where regexp_matches(cast(\"{column}\" as varchar), '(^|[^0-9])[0-3][0-9][01][0-9]{{3}}-?[0-9]{{4}}([^0-9]|$)')"
+            ).fetchall()[0][0]
+            assert hits == 0, f"{schema}.{table}.{column}"
+
+
+def test_second_run_with_nothing_new_is_idempotent(first_run, sample_raw):
+    root, _, _ = first_run
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        before = con.execute("select count(*) from raw.beboere").fetchall()[0][0]
+        loads = con.execute("select count(*) from raw.load_log").fetchall()[0][0]
+    assert main(["run", *_args(sample_raw, root)]) == EXIT_OK
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.beboere").fetchall()[0][0] == before
+        assert con.execute("select count(*) from raw.load_log").fetchall()[0][0] == loads
+
+
+def _bad_delivery(raw: Path) -> None:
+    """A correction of the latest employment month in which a fifth of the rows have unknown codes."""
+    files = sorted((raw / "beskaeftigelse").glob("*.csv"))
+    latest = files[-1]
+    text = latest.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            lines = text.decode(encoding).splitlines()
+            break
+        except UnicodeDecodeError:
+            continue
+    header, body = lines[0], [line for line in lines[1:] if line.strip()]
+    delimiter = max((";", ",", "\t"), key=header.count)
+    broken = [
+        delimiter.join(line.split(delimiter)[:-1] + ["ukendt_kode"]) if i % 5 == 0 else line
+        for i, line in enumerate(body)
+    ]
+    (raw / "beskaeftigelse" / (latest.stem + "_zz_rettelse.csv")).write_text(
+        "\n".join([header, *broken]) + "\n", encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("damage", ["bad_rows", "missing_month"])
+def test_failed_gate_exits_2_and_publishes_nothing(harness, sample_raw, tmp_path, damage, capfd):
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_raw, raw)
+    root = tmp_path / "out"
+    assert main(["run", *_args(raw, root)]) == EXIT_OK
+    published = root / "marts" / "helhedsplan.duckdb"
+    index = root / "marts" / "report" / "index.html"
+    before = (_sha(published), _sha(index))
+    capfd.readouterr()
+
+    if damage == "bad_rows":
+        _bad_delivery(raw)
+    else:
+        for delivery in (raw / "beskaeftigelse").glob("*2025-06*"):
+            delivery.unlink()
+        os.remove(root / "warehouse.duckdb")  # rebuild the warehouse from the deliveries now present
+
+    assert main(["run", *_args(raw, root)]) == EXIT_GATE_FAILED
+    out, err = capfd.readouterr()
+    assert "Kvalitetskontrollen fejlede" in out
+    assert (_sha(published), _sha(index)) == before
+    assert not CPR_SHAPED.search(out + err)
