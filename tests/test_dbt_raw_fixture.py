@@ -157,7 +157,7 @@ def _birth_date(rng: random.Random, age: int) -> date:
     return date(year, month, day)
 
 
-def random_raw(seed: int = 7, persons: int = 360) -> dict[str, list[dict]]:
+def random_raw(seed: int = 7, persons: int = 480) -> dict[str, list[dict]]:
     """A reproducible population across three areas and 19 months with every edge the indicators
     care about: moves, missing employment rows, two schools in a month, exact 10 % absence,
     missing exam subjects, a leap-day birth, birthdays on a month's last day, a month without a
@@ -167,8 +167,8 @@ def random_raw(seed: int = 7, persons: int = 360) -> dict[str, list[dict]]:
     tables: dict[str, list[dict]] = {name: [] for name in RAW_TABLES}
     people = []
     for i in range(persons):
-        age = rng.choice([rng.randint(0, 15), rng.randint(16, 24), rng.randint(16, 66),
-                          rng.randint(25, 90)])
+        age = rng.choice([rng.randint(0, 15), rng.randint(6, 17), rng.randint(16, 24),
+                          rng.randint(16, 66), rng.randint(25, 90)])
         birth = _birth_date(rng, age)
         if i == 0:
             birth = date(2008, 2, 29)  # leap-day birth, turns 16 in March 2024 (Feb has 29 days)
@@ -204,7 +204,7 @@ def random_raw(seed: int = 7, persons: int = 360) -> dict[str, list[dict]]:
 
     for index, month in enumerate(months):
         for person in people:
-            if not person["first"] <= index <= person["last"]:
+            if not person["first"] <= index <= person["last"] or age_at(person, month) < 0:
                 continue
             if rng.random() < 0.03:  # moved area this month
                 person["area"] = rng.choice(AREAS)
@@ -219,8 +219,10 @@ def random_raw(seed: int = 7, persons: int = 360) -> dict[str, list[dict]]:
                 add("beskaeftigelse", period_start=month, **who(person), status=person["status"])
             if 6 <= age <= 17 and month.month != 7:
                 level = min(max(age - 6, 0), 10)
-                days = rng.choice([18, 20, 21, 22])
-                absent = rng.choice([0, 0, 0.5, 1, 2, days / 10, 3, 4.5])
+                days = rng.choice([15, 18, 20, 21, 22])
+                # half days only (data contract); 1.5 of 15 and 2 of 20 are exactly 10 %
+                absent = rng.choice([0, 0, 0.5, 1, 2, 3, 4.5] + ([days / 10] * 2
+                                    if days in (15, 20) else []))
                 if rng.random() < 0.1:  # changed school: two rows in the month
                     add("skole", period_start=month, **who(person), skole="Vestervangskolen",
                         klassetrin=level, skoledage=10, fravaersdage=min(absent, 10))
@@ -269,10 +271,10 @@ def random_raw(seed: int = 7, persons: int = 360) -> dict[str, list[dict]]:
                         aktivitet=name, delaftale=delaftale, boligomraade=area, partner=None,
                         person_id=None, birth_date=None, sex=None, rolle="deltager")
 
-    logs = logs_for(tables, corrected={("beboere", "2024-03")}, rejected={("skole", "2025-03")})
-    tables.update(logs)
-    # The rejected skole delivery: no rows for that month.
+    # The skole delivery of 2025-03 was rejected: no rows for that month.
     tables["skole"] = [r for r in tables["skole"] if month_label(r["period_start"]) != "2025-03"]
+    tables.update(logs_for(tables, corrected={("beboere", "2024-03")},
+                           rejected={("skole", "2025-03")}))
     tables["quarantine"] = [{
         "load_id": 1, "source": "beboere", "file_path": "beboere/beboere_2024-01.csv",
         "source_row": 99, "period": "2024-01", "column_name": "cpr", "reason": "cpr: invalid date",

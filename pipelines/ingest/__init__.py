@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.ingest.load import FileOutcome, ingest_source
+from pipelines.ingest.load import FileOutcome, IngestError, ingest_source, ingest_source_files, open_warehouse
 from pipelines.ingest.pseudonym import KeyMismatchError, Pseudonymizer, load_key
 from pipelines.settings import SOURCES
 
-__all__ = ["FileOutcome", "IngestSummary", "KeyMismatchError", "Pseudonymizer", "ingest_all", "ingest_source"]
+__all__ = [
+    "FileOutcome", "IngestError", "IngestSummary", "KeyMismatchError", "Pseudonymizer", "ingest_all", "ingest_source",
+    "load_key",
+]
 
 
 @dataclass
@@ -58,6 +61,7 @@ class IngestSummary:
 def ingest_all(raw_dir: Path, warehouse: Path, run_id: str, sources=SOURCES) -> IngestSummary:
     pseudonymizer = Pseudonymizer(load_key())
     summary = IngestSummary()
-    for source in sources:
-        summary.files.extend(ingest_source(source, raw_dir, warehouse, pseudonymizer, run_id))
+    with open_warehouse(warehouse, pseudonymizer) as con:  # one connection for all sources
+        for source in sources:
+            summary.files.extend(ingest_source_files(con, source, raw_dir, pseudonymizer, run_id))
     return summary

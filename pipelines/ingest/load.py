@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from pipelines.ingest.warehouse import RAW_TABLES, attach, check_key
 log = logging.getLogger("helhedsplan.ingest")
 WH = "wh"
 _PERIOD_HINT = re.compile(r"(\d{4})[-_]?(\d{2})(?!\d)")
+_KEY_NAMES = {"period_start": "måned", "cpr10": "person", "skoleaar": "skoleår", "fag": "fag"}
 
 
 @dataclass
@@ -45,20 +48,34 @@ def source_files(raw_dir: Path, source: str) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
 
 
+class IngestError(RuntimeError):
+    """An unexpected failure while loading a file; the message never quotes a value."""
+
+
+@contextmanager
+def open_warehouse(warehouse: Path, pseudonymizer: Pseudonymizer) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection (raw CPR numbers never touch the warehouse file) with the warehouse
+    attached as `wh`, after checking the pseudonym key."""
+    con = duckdb.connect()
+    try:
+        attach(con, warehouse, WH)
+        check_key(con, pseudonymizer.fingerprint, warehouse, WH)
+        yield con
+    finally:
+        con.close()
+
+
 def ingest_source(
     source: str, raw_dir: Path, warehouse: Path, pseudonymizer: Pseudonymizer, run_id: str
 ) -> list[FileOutcome]:
     """Load every new or changed file of `source`, in ascending path order."""
-    con = duckdb.connect()  # in memory: raw CPR numbers never touch the warehouse file
-    try:
-        attach(con, warehouse, WH)
-        check_key(con, pseudonymizer.fingerprint, warehouse, WH)
-        return [
-            _ingest_file(con, source, raw_dir, path, pseudonymizer, run_id)
-            for path in source_files(raw_dir, source)
-        ]
-    finally:
-        con.close()
+    with open_warehouse(warehouse, pseudonymizer) as con:
+        return ingest_source_files(con, source, raw_dir, pseudonymizer, run_id)
+
+
+def ingest_source_files(con, source: str, raw_dir: Path, pseudonymizer: Pseudonymizer, run_id: str) -> list[FileOutcome]:
+    """`ingest_source` on an open warehouse connection (see `open_warehouse`)."""
+    return [_ingest_file(con, source, raw_dir, path, pseudonymizer, run_id) for path in source_files(raw_dir, source)]
 
 
 def _ingest_file(con, source, raw_dir: Path, path: Path, pseudonymizer, run_id) -> FileOutcome:
@@ -79,19 +96,34 @@ def _ingest_file(con, source, raw_dir: Path, path: Path, pseudonymizer, run_id) 
         return outcome
     try:
         result = reader.read_into(con, info, data, "src")
-        missing = [c.name for c in SOURCES[source] if c.required and c.name not in result.columns]
-        if missing:
-            raise reader.UnreadableFile(
-                f"mangler kolonne(r): {', '.join(missing)} (fundet: {', '.join(result.columns)})"
-            )
+        _check_columns(source, result.columns)
     except reader.UnreadableFile as error:
         outcome = FileOutcome(source, rel, "rejected", message=f"{rel}: {error}")
         _log_load(con, outcome, info, run_id, "", _period_hint(path.name))
         log.error("Afvist fil / rejected file: %s", outcome.message)
         return outcome
-    outcome = _load_rows(con, source, rel, set(result.columns), result.rows_read, pseudonymizer)
-    _commit(con, source, outcome, info, run_id, result.file_format)
+    try:
+        outcome = _load_rows(con, source, rel, set(result.columns), result.rows_read, pseudonymizer)
+        _commit(con, source, outcome, info, run_id, result.file_format)
+    except duckdb.Error as error:
+        # DuckDB messages can quote values: keep the kind of error and mask every digit
+        masked = re.sub(r"\d", "#", str(error).splitlines()[0])
+        raise IngestError(f"{rel}: uventet fejl / unexpected error {type(error).__name__}: {masked}") from None
     return outcome
+
+
+def _check_columns(source: str, found: list[str]) -> None:
+    required = [c.name for c in SOURCES[source] if c.required]
+    missing = [c for c in required if c not in found]
+    if not missing:
+        return
+    if len(missing) == len(required):
+        # likely no header at all: the first line is data, so its values are not repeated here
+        raise reader.UnreadableFile(
+            f"ingen kendt kolonneoverskrift i første linje; mangler kolonne(r): {', '.join(missing)}"
+        )
+    shown = ["(skjult)" if len(re.sub(r"\D", "", name)) >= 6 else name for name in found]
+    raise reader.UnreadableFile(f"mangler kolonne(r): {', '.join(missing)} (fundet: {', '.join(shown)})")
 
 
 def _period_hint(name: str) -> str | None:
@@ -107,38 +139,42 @@ def _load_rows(con, source, rel, present, rows_read, pseudonymizer) -> FileOutco
         date_col = "dato" if source == "deltagelse" else "periode"
         period = f"strftime({date_col}, '%Y-%m') as period, date_trunc('month', {date_col})::date as period_start"
     con.execute(f"create or replace temp table parsed as select *, {period} from parsed")
+    con.execute("create or replace temp table passed as select * exclude (_column, _reason) from parsed where _reason is null")
+    value_cols = [c for c in _columns(con, "passed") if c != "source_row"]
+    bad = ["select source_row, period, _column as column_name, _reason as reason from parsed where _reason is not null"]
+
+    key = CONFLICT_KEYS.get(source)
+    if key:
+        # among the rows that pass the row rules, a key whose rows differ is a conflict: all its rows go
+        keys = ", ".join(key)
+        compared = [c for c in value_cols if c not in key and c not in ("period", "period_start")]
+        differs = ", ".join(
+            f"case when count(distinct coalesce({c}::varchar, '')) > 1 then '{c}' end" for c in compared
+        )
+        con.execute(
+            f"""create or replace temp table conflict_keys as select * from (
+                select {keys}, list_filter([{differs}], lambda c: c is not null) as differs
+                from passed group by {keys}) where len(differs) > 0"""
+        )
+        what = " og ".join(_KEY_NAMES[k] for k in key)
+        bad.append(
+            f"""select source_row, period, differs[1] as column_name,
+                'konflikt: rækker for samme {what} med forskellig ' || array_to_string(differs, ', ') as reason
+            from passed join conflict_keys using ({keys})"""
+        )
+        con.execute(f"create or replace temp table passed as select passed.* from passed anti join conflict_keys using ({keys})")
 
     # exact duplicates collapse (not unregistered participants: each is another person)
-    value_cols = [c for c in _columns(con, "parsed") if c not in ("source_row", "_column", "_reason")]
     keep_all = "cpr10 is null" if source == "deltagelse" else "false"
     con.execute(
         f"""create or replace temp table good as
-        select * exclude (_column, _reason, _rank) from (
+        select * exclude (_rank) from (
             select *, row_number() over (partition by {', '.join(value_cols)} order by source_row) as _rank
-            from parsed where _reason is null)
+            from passed)
         where _rank = 1 or {keep_all}"""
     )
-    duplicates = con.execute(
-        "select (select count(*) from parsed where _reason is null) - (select count(*) from good)"
-    ).fetchall()[0][0]
-
-    bad = ["select source_row, period, _column as column_name, _reason as reason from parsed where _reason is not null"]
-    key = CONFLICT_KEYS.get(source)
-    if key:
-        # among rows that pass the row rules, a key with differing rows is a conflict: all its rows go
-        differs = ", ".join(c for c in value_cols if c not in key and c not in ("period", "period_start"))
-        what = "/".join("person" if k == "cpr10" else k for k in key)
-        con.execute(
-            f"""create or replace temp table good as
-            select *, count(*) over (partition by {', '.join(key)}) > 1 as _conflict from good"""
-        )
-        con.execute("create or replace temp table conflicts as select * from good where _conflict")
-        con.execute("create or replace temp table good as select * exclude (_conflict) from good where not _conflict")
-        bad.append(
-            f"select source_row, period, 'cpr' as column_name,"
-            f" 'konflikt: forskellige rækker for samme {what} (afviger i {differs})' as reason from conflicts"
-        )
     con.execute(f"create or replace temp table bad as {' union all '.join(bad)}")
+    duplicates = con.execute("select (select count(*) from passed) - (select count(*) from good)").fetchall()[0][0]
 
     _pseudonymise(con, pseudonymizer)
     counts = con.execute("select (select count(*) from good), (select count(*) from bad)").fetchall()[0]

@@ -1,7 +1,8 @@
 """Reads one delivery file, whatever its form, into an all-VARCHAR DuckDB table with spreadsheet row numbers.
 
-Raw files are only read, never changed. Windows-1252 text that DuckDB cannot decode offline is
-transcoded into a temporary UTF-8 copy, which is deleted afterwards.
+Raw files are only read, never changed. Windows-1252 text that DuckDB cannot decode offline, and
+text with empty lines (which DuckDB would skip, shifting row numbers), is read from a temporary
+UTF-8 copy, deleted afterwards. Row numbers are as a spreadsheet shows them: header = 1.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pandas as pd
 TEXT_SUFFIXES = {".csv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx"}
 DELIMITERS = (";", "\t", ",")
-_BLANK_LINE = re.compile(rb"(^|\n)[ \t\r]*(\n|$)")
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
+OVERFLOW = "_overflow"  # a header name never starts with '_' once normalised
 
 
 class UnreadableFile(Exception):
@@ -48,14 +50,15 @@ def file_info(path: Path) -> tuple[FileInfo, bytes]:
 
 def normalise_header(name: object) -> str:
     """Case-insensitive, trimmed, æ ø å equal to ae oe aa, other punctuation as `_`."""
-    text = str(name).replace("\ufeff", "").strip().lower()
+    text = unicodedata.normalize("NFC", str(name).replace("\ufeff", "")).strip().lower()
     text = text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 def read_into(con: duckdb.DuckDBPyConnection, info: FileInfo, data: bytes, table: str) -> ReadResult:
-    """Create `table` (source_row INTEGER, <normalised columns> VARCHAR) from the file; blank rows dropped."""
+    """Create `table` (source_row INTEGER, _extra_fields BOOLEAN, <normalised columns> VARCHAR) from
+    the file; blank rows dropped."""
     suffix = info.path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return _read_text(con, info.path, data, table)
@@ -75,23 +78,26 @@ def _detect_encoding(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     # Bytes 0x80-0x9F are printable only in Windows-1252 (e.g. '–', '€'); otherwise Latin-1 is identical.
-    return "cp1252" if any(0x80 <= b <= 0x9F for b in set(data)) else "latin-1"
+    # Five of them (0x81, 0x8D, 0x8F, 0x90, 0x9D) are undefined in Windows-1252: then it is Latin-1.
+    if any(0x80 <= b <= 0x9F for b in set(data)):
+        try:
+            data.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return "latin-1"
 
 
 def _detect_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])  # ties go to ';' (listed first), the Danish default
-    if counts[best] == 0:
-        raise UnreadableFile("ingen kolonneoverskrift med ; , eller tabulator i første linje")
-    return best
+    # ties go to ';' (listed first), the Danish default; a line without any is one column
+    return max(DELIMITERS, key=lambda d: counts[d])
 
 
-def _line_numbers(text: str) -> list[int] | None:
-    """Physical line number of each non-blank line, when blank lines shift the row numbering."""
-    lines = text.splitlines()
-    if all(line.strip() for line in lines):
-        return None
-    return [i + 1 for i, line in enumerate(lines) if line.strip()]
+def _fill_empty_lines(text: str, delimiter: str) -> str:
+    """Empty lines as a line of one delimiter: DuckDB skips empty lines, which would shift row numbers;
+    a delimiter-only row is kept (and dropped later as blank)."""
+    return re.sub(r"(?m)^(?=\r?$)", delimiter, text.rstrip("\r\n")) + "\n"
 
 
 def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
@@ -100,33 +106,39 @@ def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
     encoding = _detect_encoding(data)
     text = data.decode(encoding)
     lines = text.splitlines()
-    leading_blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    first = lines[leading_blank] if leading_blank < len(lines) else ""
+    leading_blank = next(i for i, line in enumerate(lines) if line.strip())
+    first = lines[leading_blank]
     delimiter = _detect_delimiter(first)
-    line_numbers = _line_numbers(text) if _BLANK_LINE.search(data) else None
+    columns = _header_columns(first, delimiter)
+    columns[OVERFLOW] = "VARCHAR"  # catches a row with more fields than the header
+    has_empty_lines = _EMPTY_LINE.search(data.rstrip(b"\r\n")) is not None or data.startswith((b"\n", b"\r"))
 
-    duck_encoding = {"utf-8-sig": "utf-8", "cp1252": "utf-8"}.get(encoding, encoding)
+    duck_encoding = "latin-1" if encoding == "latin-1" else "utf-8"
     with tempfile.TemporaryDirectory(prefix="helhedsplan-") as tmp:
         source = path
-        if encoding == "cp1252":
+        if encoding == "cp1252" or has_empty_lines:
             source = Path(tmp) / "transcoded.csv"
-            source.write_text(text, encoding="utf-8")
-        try:
-            con.execute(
-                f"""create or replace temp table _file as
-                select * from read_csv(?, delim = ?, header = true, all_varchar = true,
-                    encoding = ?, quote = '"', escape = '"', null_padding = true,
-                    auto_detect = false, skip = ?, columns = ?)""",
-                [str(source), delimiter, duck_encoding, leading_blank,
-                 _header_columns(first, delimiter)],
-            )
-        except duckdb.Error as error:
-            # DuckDB's message can quote the offending line (maybe a CPR number): keep only its line.
-            line = re.search(r"[Ll]ine:? (\d+)", str(error))
-            where = f" (omkring linje {line.group(1)})" if line else ""
-            raise UnreadableFile(f"filen kunne ikke læses som afgrænset tekst{where}") from None
+            source.write_text(_fill_empty_lines(text, delimiter) if has_empty_lines else text, encoding="utf-8")
+            duck_encoding = "utf-8"
+        for parallel in (True, False):  # the parallel reader refuses quoted newlines with null padding
+            try:
+                con.execute(
+                    f"""create or replace temp table _file as
+                    select * from read_csv(?, delim = ?, header = true, all_varchar = true,
+                        encoding = ?, quote = '"', escape = '"', null_padding = true, strict_mode = false,
+                        parallel = {parallel}, auto_detect = false, skip = ?, columns = ?)""",
+                    [str(source), delimiter, duck_encoding, leading_blank, columns],
+                )
+                break
+            except duckdb.Error as error:
+                if parallel:
+                    continue
+                # DuckDB's message can quote the offending line (maybe a CPR number): keep only its line.
+                line = re.search(r"[Ll]ine:? (\d+)", str(error))
+                where = f" (omkring linje {line.group(1)})" if line else ""
+                raise UnreadableFile(f"filen kunne ikke læses som afgrænset tekst{where}") from None
     file_format = f"{path.suffix.lower().lstrip('.')};{encoding};{'tab' if delimiter == chr(9) else delimiter}"
-    return _finish(con, table, line_numbers, file_format)
+    return _finish(con, table, f"_file.rowid + {leading_blank + 2}", file_format)
 
 
 def _header_columns(first_line: str, delimiter: str) -> dict[str, str]:
@@ -178,32 +190,22 @@ def _read_excel(con, path: Path, table: str) -> ReadResult:
     con.register("_excel_frame", body)
     con.execute("create or replace temp table _file as select * from _excel_frame")
     con.unregister("_excel_frame")
-    return _finish(con, table, None, "xlsx", excel=True)
+    return _finish(con, table, "_excel_row", "xlsx")
 
 
-def _finish(con, table: str, line_numbers: list[int] | None, file_format: str, excel=False) -> ReadResult:
-    columns = [c for c in _columns(con, "_file") if c != "_excel_row"]
-    not_blank = " or ".join(f"nullif(trim({_q(c)}), '') is not null" for c in columns)
-    join = ""
-    if excel:
-        row_expr = "_excel_row"
-    elif line_numbers is not None:
-        # the n-th non-blank line (1 = header) is data row rowid + 2
-        con.execute(
-            "create or replace temp table _lines as "
-            "select unnest(?::integer[]) as line, unnest(range(1, ? + 1)) as idx",
-            [line_numbers, len(line_numbers)],
-        )
-        join, row_expr = "left join _lines on _lines.idx = _file.rowid + 2", "_lines.line"
-    else:
-        row_expr = "_file.rowid + 2"
-    select = ", ".join("_file." + _q(c) for c in columns)
+def _finish(con, table: str, row_expr: str, file_format: str) -> ReadResult:
+    """`table` = source_row, _extra_fields, the file's columns; rows without any value dropped."""
+    helper = {"_excel_row", OVERFLOW}
+    columns = [c for c in _columns(con, "_file") if c not in helper]
+    not_blank = " or ".join(f"regexp_matches({_q(c)}, '[^\\s\\p{{Z}}]')" for c in columns)
+    extra = f"{OVERFLOW} is not null" if OVERFLOW in _columns(con, "_file") else "false"
+    select = ", ".join(_q(c) for c in columns)
     con.execute(
         f"create or replace temp table {table} as "
-        f"select ({row_expr})::integer as source_row, {select} from _file {join} "
-        f"where {not_blank} order by source_row"
+        f"select ({row_expr})::integer as source_row, {extra} as _extra_fields, {select} from _file "
+        f"where coalesce({not_blank}, false) or {extra} order by source_row"
     )
-    con.execute("drop table if exists _file; drop table if exists _lines")
+    con.execute("drop table if exists _file")
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     return ReadResult(columns=columns, file_format=file_format, rows_read=rows)
 

@@ -2,29 +2,38 @@
 
 Each column rule gives a parse expression (NULL when invalid) and a Danish reason when invalid.
 Reasons name the column, never its value: a CPR number must not reach the quarantine.
+Parsing never raises (only try_ casts): a DuckDB error message could quote a value.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 
-from pipelines.catalogue import status_codes
+from pipelines.catalogue import delaftaler, status_codes
 from pipelines.settings import CONFIG_DIR
+
+# any run of whitespace, incl. the no-break spaces Excel cells often hold
+_WS = "[\\s\\p{Z}]+"
+ROW_COLUMN = "(række)"  # quarantine column_name for a problem of the whole row
+
+
+def _clean(expr: str) -> str:
+    """Trimmed, inner whitespace collapsed to one space; '' when only whitespace."""
+    return f"trim(regexp_replace({expr}, '{_WS}', ' ', 'g'))"
 
 
 def _fold(expr: str) -> str:
     """Lower case, æ ø å as ae oe aa, only letters and digits: how codes are compared."""
     return (
-        f"regexp_replace(replace(replace(replace(lower(trim({expr})), 'æ', 'ae'), 'ø', 'oe'), 'å', 'aa'),"
+        f"regexp_replace(replace(replace(replace(lower({expr}), 'æ', 'ae'), 'ø', 'oe'), 'å', 'aa'),"
         " '[^a-z0-9]', '', 'g')"
     )
 
 
 def fold(text: str) -> str:
     """Python twin of `_fold`, used to build the lookup tables it is compared with."""
-    import re
-
     text = text.strip().lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     return re.sub(r"[^a-z0-9]", "", text)
 
@@ -37,29 +46,35 @@ def status_lookup() -> dict[str, str]:
     return lookup
 
 
-DELAFTALE_LOOKUP = {
-    "u": "uddannelse_og_livschancer",
-    "uddannelseoglivschancer": "uddannelse_og_livschancer",
-    "b": "beskaeftigelse",
-    "beskaeftigelse": "beskaeftigelse",
-    "s": "sammenhaengskraft_og_medborgerskab",
-    "sammenhaengskraftogmedborgerskab": "sammenhaengskraft_og_medborgerskab",
-}
+def delaftale_lookup() -> dict[str, str]:
+    """Code, Danish name, or the code's first letter (`U`, `B`, `S`) → code (seeds/delaftaler.csv)."""
+    lookup: dict[str, str] = {}
+    for row in delaftaler():
+        code = row["delaftale"]
+        lookup.update({fold(code): code, fold(row["name_da"]): code, code[0]: code})
+    return lookup
 
 
 def _text(col: str) -> str:
-    return f"nullif(regexp_replace(trim({col}), '\\s+', ' ', 'g'), '')"
+    return f"nullif({_clean(col)}, '')"
+
+
+_ISO_DATE = "\\d{4}-\\d{1,2}-\\d{1,2}"
+_DMY_DATE = "\\d{1,2}[-./]\\d{1,2}[-./]\\d{4}"
 
 
 def _date(col: str) -> str:
-    v = f"trim({col})"
-    formats = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y")
-    tries = ", ".join(f"try_strptime({v}, '{f}')" for f in formats)
-    return f"coalesce({tries})::date"
+    # only the contract's forms, with a four-digit year: '5.3.24' would be a guess at the century
+    v = _clean(col)
+    dmy = ", ".join(f"try_strptime({v}, '{f}')" for f in ("%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"))
+    return (
+        f"(case when regexp_full_match({v}, '{_ISO_DATE}') then try_strptime({v}, '%Y-%m-%d')"
+        f" when regexp_full_match({v}, '{_DMY_DATE}') then coalesce({dmy}) end)::date"
+    )
 
 
 def _period(col: str) -> str:
-    v = f"trim({col})"
+    v = _clean(col)
     return (
         f"case when regexp_full_match({v}, '\\d{{4}}-\\d{{1,2}}') then try_strptime({v} || '-01', '%Y-%m-%d')::date"
         f" when regexp_full_match({v}, '\\d{{6}}') then try_strptime({v} || '01', '%Y%m%d')::date"
@@ -68,17 +83,19 @@ def _period(col: str) -> str:
 
 
 def _number(col: str) -> str:
-    return f"try_cast(replace(trim({col}), ',', '.') as double)"
+    # plain decimals only, comma or dot ('1e3', 'nan', 'inf' and '1.234,5' are not numbers here)
+    v = f"replace(replace({_clean(col)}, '−', '-'), ',', '.')"
+    return f"case when regexp_full_match({v}, '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)') then try_cast({v} as double) end"
 
 
 def _integer(col: str) -> str:
     n = _number(col)
-    return f"case when {n} = floor({n}) then {n}::integer end"
+    return f"case when {n} = floor({n}) then try_cast({n} as integer) end"
 
 
 # CPR: DDMMYY-SSSS, DDMMYYSSSS or 9 digits (leading zero lost); century from the 7th digit.
 def _cpr10(col: str) -> str:
-    v = f"regexp_replace(trim({col}), '\\s', '', 'g')"
+    v = f"regexp_replace({col}, '{_WS}', '', 'g')"
     return (
         f"case when regexp_full_match({v}, '\\d{{6}}-\\d{{4}}') then replace({v}, '-', '')"
         f" when regexp_full_match({v}, '\\d{{10}}') then {v}"
@@ -87,6 +104,7 @@ def _cpr10(col: str) -> str:
 
 
 def cpr_birth_date(cpr10: str) -> str:
+    """Birth date of a normalised CPR (NULL when DDMMYY is no date in the rule's century)."""
     yy = f"substr({cpr10}, 5, 2)::integer"
     d7 = f"substr({cpr10}, 7, 1)::integer"
     year = (
@@ -95,7 +113,7 @@ def cpr_birth_date(cpr10: str) -> str:
         f" else case when {yy} <= 57 then 2000 else 1800 end + {yy} end"
     )
     return (
-        f"try_strptime(lpad(({year})::varchar, 4, '0') || substr({cpr10}, 3, 2) || substr({cpr10}, 1, 2),"
+        f"try_strptime(({year})::varchar || substr({cpr10}, 3, 2) || substr({cpr10}, 1, 2),"
         " '%Y%m%d')::date"
     )
 
@@ -147,6 +165,12 @@ SOURCES: dict[str, list[Column]] = {
     ],
 }
 
+# Rules across columns of one row, checked once each column is valid: (condition on parsed values
+# `v_<column>`, column named in the quarantine, Danish reason).
+ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    "skole": [("v_fravaersdage > v_skoledage", "fravaersdage", "større end skoledage")],
+}
+
 # Keys whose rows must agree within a delivery (data contract, "Bad input").
 CONFLICT_KEYS = {
     "beboere": ("period_start", "cpr10"),
@@ -160,10 +184,9 @@ def _in_lookup(folded: str, lookup: dict[str, str]) -> str:
     return f"case {folded} {cases} end"
 
 
-def parse_sql(column: Column, present: bool) -> tuple[str, str, str]:
-    """(parsed value, invalid condition, Danish reason) for one column."""
-    c = '"' + column.name + '"' if present else "null::varchar"
-    raw_missing = f"nullif(trim({c}), '') is null"
+def parse_sql(column: Column, raw: str) -> tuple[str, str, str]:
+    """(parsed value from `raw`, invalid condition on the parsed value `{v}`, Danish reason)."""
+    c = raw
     kind = column.kind
     if kind == "text":
         return _text(c), "false", "ugyldig tekst"
@@ -172,65 +195,61 @@ def parse_sql(column: Column, present: bool) -> tuple[str, str, str]:
         title = f"array_to_string(list_transform({words}, lambda w: upper(w[1]) || w[2:]), ' ')"
         return title, "false", "ugyldig tekst"
     if kind == "period":
-        return _period(c), f"{_period(c)} is null", "ugyldig periode (forventet ÅÅÅÅ-MM, ÅÅÅÅMM eller en dato)"
+        return _period(c), "{v} is null", "ugyldig periode (forventet ÅÅÅÅ-MM, ÅÅÅÅMM eller en dato)"
     if kind == "date":
-        return _date(c), f"{_date(c)} is null", "ugyldig dato"
+        return _date(c), "{v} is null", "ugyldig dato (forventet ÅÅÅÅ-MM-DD, DD-MM-ÅÅÅÅ, DD.MM.ÅÅÅÅ eller DD/MM/ÅÅÅÅ)"
     if kind == "cpr":
         cpr10 = _cpr10(c)
-        invalid = f"{cpr10} is null or {cpr_birth_date(cpr10)} is null"
-        return cpr10, invalid, "ugyldigt CPR-nummer (format eller fødselsdato)"
+        return cpr10, f"{{v}} is null or {cpr_birth_date('{v}')} is null", "ugyldigt CPR-nummer (format eller fødselsdato)"
     if kind == "positive_int":
-        v = _integer(c)
-        return v, f"coalesce({v} <= 0, true)", "skal være et helt tal over 0"
+        return _integer(c), "coalesce({v} <= 0, true)", "skal være et helt tal over 0"
     if kind == "nonneg_decimal":
-        v = _number(c)
-        return v, f"coalesce({v} < 0, true)", "skal være et tal ≥ 0"
+        return _number(c), "coalesce({v} < 0, true)", "skal være et tal ≥ 0"
     if kind == "grade":
-        v = _number(c)
-        return v, f"coalesce({v} not between -3 and 12, true)", "skal være en karakter mellem -3 og 12"
+        return _number(c), "coalesce({v} not between -3 and 12, true)", "skal være en karakter mellem -3 og 12"
     if kind == "klassetrin":
-        text = f"lower(trim({c}))"
+        text = f"lower({_clean(c)})"
         digits = f"regexp_extract({text}, '^(\\d+)\\s*\\.?\\s*(klasse|kl\\.?)?$', 1)"
         zero = f"{text} in ('bh', 'bh.', 'bh. klasse', 'bhkl', 'børnehaveklasse', 'boernehaveklasse')"
         v = f"case when {zero} then 0 else try_cast(nullif({digits}, '') as integer) end"
-        return v, f"coalesce({v} not between 0 and 10, true)", "klassetrin skal være 0–10"
+        return v, "coalesce({v} not between 0 and 10, true)", "klassetrin skal være 0–10"
     if kind == "school_year":
-        v = f"regexp_replace(trim({c}), '\\s', '', 'g')"
-        start = f"try_cast(regexp_extract({v}, '^(\\d{{4}})[/-](\\d{{2}}|\\d{{4}})$', 1) as integer)"
-        end = f"try_cast(regexp_extract({v}, '^(\\d{{4}})[/-](\\d{{2}}|\\d{{4}})$', 2) as integer)"
+        v = f"regexp_replace({c}, '{_WS}', '', 'g')"
+        pattern = "^(\\d{4})[/-](\\d{2}|\\d{4})$"
+        start = f"try_cast(regexp_extract({v}, '{pattern}', 1) as integer)"
+        end = f"try_cast(regexp_extract({v}, '{pattern}', 2) as integer)"
         ok = f"({end} = ({start} + 1) % 100 or {end} = {start} + 1)"
         parsed = f"case when {ok} then {start}::varchar || '/' || lpad((({start} + 1) % 100)::varchar, 2, '0') end"
-        return parsed, f"{parsed} is null", "ugyldigt skoleår (forventet ÅÅÅÅ/ÅÅ, fx 2024/25)"
+        return parsed, "{v} is null", "ugyldigt skoleår (forventet ÅÅÅÅ/ÅÅ, fx 2024/25)"
     if kind == "choice":
         values = column.extra["values"]
-        v = f"lower(trim({c}))"
         listed = ", ".join(f"'{x}'" for x in values)
-        return v, f"{v} not in ({listed})", "skal være en af: " + ", ".join(values)
+        return f"lower({_clean(c)})", f"{{v}} not in ({listed})", "skal være en af: " + ", ".join(values)
     if kind == "status":
-        v = _in_lookup(_fold(c), status_lookup())
-        return v, f"{v} is null", "ukendt statuskode"
+        return _in_lookup(_fold(c), status_lookup()), "{v} is null", "ukendt statuskode"
     if kind == "delaftale":
-        v = _in_lookup(_fold(c), DELAFTALE_LOOKUP)
-        return v, f"{v} is null", "ukendt delaftale"
+        return _in_lookup(_fold(c), delaftale_lookup()), "{v} is null", "ukendt delaftale"
     raise ValueError(f"unknown column kind {kind}")
 
 
 def validated_select(source: str, present: set[str]) -> str:
-    """SELECT over table `src` giving parsed columns plus `_column` and `_reason` of the first problem."""
-    parsed, checks = [], []
+    """SELECT over table `src` (source_row, _extra_fields, the file's columns) giving the parsed
+    columns plus `_column` and `_reason` of the row's first problem (NULL when the row is valid)."""
+    inner, outer, checks = [], [], []
     for column in SOURCES[source]:
-        is_present = column.name in present
-        expr, invalid, reason = parse_sql(column, is_present)
-        name = "cpr10" if column.kind == "cpr" else column.name
-        parsed.append(f"{expr} as {name}")
-        raw = f'"{column.name}"' if is_present else "null::varchar"
-        missing = f"nullif(trim({raw}), '') is null"
+        raw = f'"{column.name}"' if column.name in present else "null::varchar"
+        expr, invalid, reason = parse_sql(column, raw)
+        value, missing = f"v_{column.name}", f"m_{column.name}"
+        inner += [f"{expr} as {value}", f"coalesce({_clean(raw)} = '', true) as {missing}"]
+        outer.append(f"{value} as {'cpr10' if column.kind == 'cpr' else column.name}")
         if column.required:
-            checks.append((f"{missing}", column.name, "mangler (påkrævet)"))
-        checks.append((f"not ({missing}) and ({invalid})", column.name, reason))
-    cases = " ".join(f"when {cond} then '{col}'" for cond, col, _ in checks)
-    reasons = " ".join(f"when {cond} then '{col}: {reason}'" for cond, col, reason in checks)
+            checks.append((missing, f"{column.name}: mangler (påkrævet)"))
+        checks.append((f"not {missing} and ({invalid.replace('{v}', value)})", f"{column.name}: {reason}"))
+    checks.insert(0, ("_extra_fields", f"{ROW_COLUMN}: rækken har flere felter end overskriften"))
+    checks += [(cond, f"{col}: {reason}") for cond, col, reason in ROW_RULES.get(source, [])]
+    reasons = " ".join(f"when {cond} then '{reason}'" for cond, reason in checks)
     return (
-        f"select source_row, {', '.join(parsed)}, case {cases} end as _column, "
-        f"case {reasons} end as _reason from src"
+        f"select source_row, {', '.join(outer)}, split_part(_reason, ':', 1) as _column, _reason"
+        f" from (select *, case {reasons} end as _reason"
+        f" from (select source_row, _extra_fields, {', '.join(inner)} from src))"
     )

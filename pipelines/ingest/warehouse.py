@@ -44,10 +44,20 @@ LOG_TABLES = {
 
 def attach(con: duckdb.DuckDBPyConnection, warehouse: Path, alias: str = "wh") -> None:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"attach '{warehouse}' as {alias}")
-    con.execute(f"create schema if not exists {alias}.raw")
-    for name, columns in {**RAW_TABLES, **LOG_TABLES}.items():
-        con.execute(f"create table if not exists {alias}.raw.{name} ({columns})")
+    path = str(warehouse).replace("'", "''")
+    con.execute(f"attach '{path}' as {alias}")
+    existing = {
+        name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = 'raw'", [alias]
+        ).fetchall()
+    }
+    missing = {name: columns for name, columns in {**RAW_TABLES, **LOG_TABLES}.items() if name not in existing}
+    if missing:  # one transaction: a new warehouse gets its whole schema at once
+        con.execute("begin transaction")
+        con.execute(f"create schema if not exists {alias}.raw")
+        for name, columns in missing.items():
+            con.execute(f"create table {alias}.raw.{name} ({columns})")
+        con.execute("commit")
 
 
 def check_key(con: duckdb.DuckDBPyConnection, fingerprint: str, warehouse: Path, alias: str = "wh") -> None:

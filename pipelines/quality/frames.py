@@ -57,6 +57,8 @@ def _catalogue_frame() -> pd.DataFrame:
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Register what every frame's SQL refers to: the catalogue and the current suppliers."""
     con.register("catalogue", _catalogue_frame())
+    if not _table_exists(con, "raw", "period_log"):
+        return  # frames that need it fail and say so
     con.execute(
         """
         create or replace temp view current_supplier as

@@ -47,6 +47,7 @@ class Indicator:
     target_is_example: bool
     target_rule_da: str
     sort_order: int
+    factor: float = 100.0
 
     @property
     def is_yearly(self) -> bool:
@@ -223,6 +224,7 @@ def _indicator(row: dict, cat: dict) -> Indicator:
         target_is_example=_as_bool(_pick(row, cat, "target_is_example", False)),
         target_rule_da=str(_pick(row, cat, "target_rule_da", "")),
         sort_order=int(cat.get("sort_order") or 99),
+        factor=float(_pick(row, cat, "factor", 100)),
     )
 
 
@@ -255,6 +257,8 @@ def _read_run_files(
 
 
 def _files_frame(raw: object) -> pd.DataFrame:
+    if hasattr(raw, "tolist"):  # numpy array from a LIST column
+        raw = raw.tolist()
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -302,6 +306,19 @@ def read_annotations(path: Path, known_ids: set[str] | None = None) -> list[Anno
                 raise ValueError(f"{where}: noten (note_da) er tom")
             notes.append(Annotation(indicator_id, date, row["area"] or "all", row["note_da"]))
     return sorted(notes, key=lambda a: a.date)
+
+
+def cells(
+    values: pd.DataFrame, indicator_id: str, period_type: str, area: str | None = None,
+    sex: str | None = None,
+) -> pd.DataFrame:
+    """Published cells of one indicator and period type, optionally one area/sex, by period."""
+    mask = (values["indicator_id"] == indicator_id) & (values["period_type"] == period_type)
+    if area is not None:
+        mask &= values["area"] == area
+    if sex is not None:
+        mask &= values["sex"] == sex
+    return values[mask].sort_values("period_start")
 
 
 def annotations_for(published: Published, indicator_id: str) -> list[Annotation]:

@@ -15,7 +15,7 @@ from pipelines import catalogue
 from pipelines.settings import SEEDS_DIR
 
 # Area → residents. Skovbrynet is small on purpose: its cells get suppressed.
-AREAS = {"Houlkær": 1450, "Vestervang": 920, "Ellekonebakken": 610, "Skovbrynet": 70}
+AREAS = {"Houlkær": 2400, "Vestervang": 1500, "Ellekonebakken": 1100, "Skovbrynet": 180}
 FIRST_MONTH = dt.date(2023, 1, 1)
 LAST_MONTH = dt.date(2026, 10, 1)
 K = 5
@@ -133,8 +133,9 @@ def _periods(monthly: pd.DataFrame) -> pd.DataFrame:
         for col in ("numerator", "denominator", "persons", "pin"):
             flows[col] = flows[f"{col}_stock"].combine_first(flows[col])
         # person counts over a period exceed any month's: a rough distinct count
-        flows["persons"] = (flows["persons"] * 1.15).round()
-        flows["pin"] = (flows["pin"] * 1.3).round().clip(upper=flows["persons"])
+        grow = 1.1 if ptype == "quarter" else 1.25
+        flows["persons"] = (flows["persons"] * grow).round()
+        flows["pin"] = (flows["pin"] * grow).round().clip(upper=flows["persons"])
         span = 3 if ptype == "quarter" else 12
         end = flows["start"] + pd.DateOffset(months=span - 1)
         flows["is_complete"] = end <= last
@@ -157,17 +158,19 @@ def _suppress(cells: pd.DataFrame, person_based: dict[str, bool]) -> pd.DataFram
     primary = primary.where(cells["indicator_id"] != "U_FRAVAER", p < K)
     cells["is_suppressed"] = primary & pb
     for _ in range(3):  # secondary: no group with exactly one hidden cell beside a shown total
-        for group_keys, member, total in (
-            (["indicator_id", "period_type", "period", "sex"], "area", "all"),
-            (["indicator_id", "period_type", "period", "area"], "sex", "all"),
+        for keys, member in (
+            (["indicator_id", "period_type", "period", "sex"], "area"),
+            (["indicator_id", "period_type", "period", "area"], "sex"),
         ):
-            for _, group in cells[pb].groupby(group_keys):
-                parts = group[group[member] != total]
-                shown_total = not group.loc[group[member] == total, "is_suppressed"].any()
-                if shown_total and parts["is_suppressed"].sum() == 1:
-                    candidates = parts[~parts["is_suppressed"]].sort_values("persons")
-                    if not candidates.empty:
-                        cells.loc[candidates.index[0], "is_suppressed"] = True
+            sub = cells[pb]
+            parts = sub[sub[member] != "all"]
+            hidden = parts.groupby(keys)["is_suppressed"].sum()
+            total = sub[sub[member] == "all"].set_index(keys)["is_suppressed"]
+            total = total.reindex(hidden.index).fillna(True).astype(bool)
+            bad = hidden[(hidden == 1) & ~total].reset_index()[keys]
+            shown = parts[~parts["is_suppressed"]].reset_index().merge(bad, on=keys)
+            first = shown.sort_values("persons").groupby(keys).head(1)["index"]
+            cells.loc[first.to_numpy(), "is_suppressed"] = True
     hidden = cells["is_suppressed"]
     cells.loc[hidden, ["numerator", "denominator"]] = np.nan
     return cells
@@ -250,7 +253,8 @@ def _indicators(values: pd.DataFrame) -> pd.DataFrame:
         else:
             target = None if baseline is None else baseline + tval
             unit = "procentpoint" if cat["unit_da"] == "procent" else cat["unit_da"]
-            rule = f"{tval:+g} {unit} fra baseline".replace(".", ",").replace("-", "−")
+            amount = f"{tval:+g}".replace(".", ",").replace("-", "−")
+            rule = f"{amount} {unit} fra baseline"
         rows.append({
             "indicator_id": iid, "delaftale": cat["delaftale"],
             "delaftale_name_da": names[cat["delaftale"]], "name_da": cat["name_da"],
@@ -353,25 +357,31 @@ def write_demo_published(path: Path, seed: int = 2029) -> Path:
         con.execute("""create table delivery_status as select source, period,
             period_start::date as period_start, status, files::integer as files,
             rows_loaded::bigint as rows_loaded, rows_quarantined::bigint as rows_quarantined from d""")
+        # As pipelines/publish.py writes it.
         con.execute("""create table pipeline_runs (
             run_id varchar, started_at timestamp, published_at timestamp, code_version varchar,
-            gate_passed boolean, gate_summary varchar,
-            source_files struct(file_path varchar, sha256 varchar, rows_loaded bigint)[])""")
+            gate_passed boolean, gate_checks integer, gate_warnings integer, gate_summary varchar,
+            gate_result varchar, published_copy varchar,
+            source_files struct(source varchar, file_path varchar, sha256 varchar,
+                size_bytes bigint, periods varchar[], rows_loaded integer, loaded_at timestamp)[])""")
         files = [
-            {"file_path": f"{src}/{src}_{m:%Y-%m}.csv", "sha256": hashlib.sha256(f"{src}{m}".encode()).hexdigest(),
-             "rows_loaded": 1000}
+            {"source": src, "file_path": f"{src}/{src}_{m:%Y-%m}.csv",
+             "sha256": hashlib.sha256(f"{src}{m}".encode()).hexdigest(), "size_bytes": 81234,
+             "periods": [f"{m:%Y-%m}"], "rows_loaded": 1000,
+             "loaded_at": dt.datetime(2026, 11, 3, 5, 11)}
             for src in ("beboere", "skole", "beskaeftigelse", "deltagelse") for m in months()[-3:]
         ]
-        con.execute(
-            "insert into pipeline_runs values (?, ?, ?, ?, ?, ?, ?)",
-            ["20261005T051000-3f9a", dt.datetime(2026, 10, 5, 5, 10), dt.datetime(2026, 10, 5, 5, 14),
-             "a41c9e2", True, "Alle 42 kontroller bestået.", files[:4]],
-        )
-        con.execute(
-            "insert into pipeline_runs values (?, ?, ?, ?, ?, ?, ?)",
-            ["20261103T051000-8b2e", dt.datetime(2026, 11, 3, 5, 10), dt.datetime(2026, 11, 3, 5, 13),
-             "c7d2f10", True, "Alle 42 kontroller bestået.", files],
-        )
+        runs = [
+            ("20261005T051000-3f9a", dt.datetime(2026, 10, 5, 5, 10), dt.datetime(2026, 10, 5, 5, 14),
+             "a41c9e2", True, 42, 0, "Kvalitetskontrol bestået: 42 kontroller, ingen advarsler.",
+             "{}", "helhedsplan_20261005T051400.duckdb", files[:4]),
+            ("20261103T051000-8b2e", dt.datetime(2026, 11, 3, 5, 10), dt.datetime(2026, 11, 3, 5, 13),
+             "c7d2f10", True, 42, 1, "Kvalitetskontrol bestået: 42 kontroller, 1 advarsel "
+             "(stort spring i S_DELTAGELSE, Skovbrynet).", "{}",
+             "helhedsplan_20261103T051300.duckdb", files),
+        ]
+        for run in runs:
+            con.execute("insert into pipeline_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(run))
         con.execute("checkpoint")
     finally:
         con.close()

@@ -1,0 +1,134 @@
+-- Unsuppressed indicator cells: every indicator x period (month, quarter, year, rolling12) x area
+-- (each area and `all`) x sex (female, male, `all`; S_BROBYGNING `all` only) has a row, also when
+-- nobody is in it (denominator 0, value NULL). Numerator and denominator are sums over the
+-- period's person-months; persons / persons_in_numerator are distinct counts over the period.
+with
+
+catalogue as (
+    select * from {{ ref('indicators') }}
+),
+
+person_months as (
+    select * from {{ ref('int_indicator_person_months') }}
+),
+
+period_months as (
+    select * from {{ ref('int_indicator_period_months') }}
+),
+
+periods as (
+    select * from {{ ref('int_indicator_periods') }}
+),
+
+areas as (
+    select * from {{ ref('int_areas') }}
+),
+
+sexes as (
+    select unnest(['female', 'male', 'all']) as sex
+),
+
+cell_areas as (
+    select
+        area,
+        has_residents
+    from areas
+    union all
+    select
+        'all' as area,
+        true as has_residents
+),
+
+period_rows as (
+    select
+        period_months.indicator_id,
+        period_months.period_type,
+        period_months.period,
+        person_months.area,
+        person_months.sex,
+        person_months.person_id,
+        person_months.in_numerator,
+        person_months.numerator,
+        person_months.denominator
+    from period_months
+    inner join person_months
+        on
+            period_months.indicator_id = person_months.indicator_id
+            and period_months.month_start = person_months.month_start
+),
+
+aggregated as (
+    select
+        indicator_id,
+        period_type,
+        period,
+        case when grouping(area) = 1 then 'all' else area end as area,
+        case when grouping(sex) = 1 then 'all' else sex end as sex,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(distinct person_id) as persons,
+        count(distinct case when in_numerator then person_id end) as persons_in_numerator
+    from period_rows
+    group by grouping sets (
+        (indicator_id, period_type, period, area, sex),
+        (indicator_id, period_type, period, area),
+        (indicator_id, period_type, period, sex),
+        (indicator_id, period_type, period)
+    )
+),
+
+grid as (
+    select
+        periods.indicator_id,
+        catalogue.delaftale,
+        catalogue.factor,
+        catalogue.person_based,
+        periods.period_type,
+        periods.period,
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
+        cell_areas.area,
+        sexes.sex
+    from periods
+    inner join catalogue on periods.indicator_id = catalogue.indicator_id
+    cross join cell_areas
+    cross join sexes
+    where
+        (catalogue.person_based or sexes.sex = 'all')
+        and (cell_areas.has_residents or not catalogue.person_based)
+),
+
+final as (
+    select
+        grid.indicator_id,
+        grid.delaftale,
+        grid.period_type,
+        grid.period,
+        grid.period_start,
+        grid.period_end,
+        grid.area,
+        grid.sex,
+        grid.person_based,
+        grid.is_complete,
+        coalesce(aggregated.numerator, 0) as numerator,
+        coalesce(aggregated.denominator, 0) as denominator,
+        case
+            when coalesce(aggregated.denominator, 0) > 0
+                then aggregated.numerator / aggregated.denominator * grid.factor
+        end as value,
+        case when grid.person_based then coalesce(aggregated.persons, 0) end as persons,
+        case
+            when grid.person_based then coalesce(aggregated.persons_in_numerator, 0)
+        end as persons_in_numerator
+    from grid
+    left join aggregated
+        on
+            grid.indicator_id = aggregated.indicator_id
+            and grid.period_type = aggregated.period_type
+            and grid.period = aggregated.period
+            and grid.area = aggregated.area
+            and grid.sex = aggregated.sex
+)
+
+select * from final

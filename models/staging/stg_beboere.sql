@@ -1,0 +1,21 @@
+with
+
+source as (
+    select * from {{ source('raw', 'beboere') }}
+),
+
+renamed as (
+    select
+        cast(period_start as date) as month_start,
+        person_id,
+        cast(birth_date as date) as birth_date,
+        sex,
+        boligomraade as area,
+        afdeling as department,
+        boligselskab as housing_company,
+        load_id,
+        source_row
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,83 @@
+"""The board's report: static Danish Plotly pages (and a PDF board pack) from the published file.
+
+`build_report(published, out_dir)` writes `out_dir/index.html`, one page per delaftale and
+`datastatus.html`, with one shared `plotly.min.js` beside them; nothing is loaded from the internet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import plotly
+
+from pipelines.report import data, pages
+
+STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+__all__ = ["build_pdf", "build_report"]
+
+
+def build_report(published: Path, out_dir: Path, annotations: Path | None = None) -> Path:
+    """Build the report from the published DuckDB file; return the path of `index.html`.
+
+    `annotations` defaults to `config/annotations.csv`. The site is written into a temporary
+    folder beside `out_dir` and then swapped in, so a failed build never leaves a half report."""
+    published, out_dir = Path(published), Path(out_dir)
+    content = data.load(published, annotations or data.ANNOTATIONS_FILE)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    try:
+        write_site(content, tmp)
+        _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir / "index.html"
+
+
+def write_site(content: data.Published, folder: Path) -> list[Path]:
+    env = pages.environment()
+    meta = pages.run_meta(content, dt.datetime.now(dt.UTC))
+    written = {
+        "index.html": pages.render_index(env, content, meta),
+        "datastatus.html": pages.render_datastatus(env, content, meta),
+    }
+    for delaftale in content.delaftaler:
+        written[delaftale.page] = pages.render_delaftale(env, content, meta, delaftale)
+    paths = []
+    for name, html in written.items():
+        path = folder / name
+        path.write_text(html, encoding="utf-8")
+        paths.append(path)
+    shutil.copyfile(PLOTLY_JS, folder / "plotly.min.js")
+    for asset in ("report.css", "report.js"):
+        shutil.copyfile(STATIC / asset, folder / asset)
+    folder.chmod(0o755)  # mkdtemp makes it 0700; the site is for reading
+    return paths
+
+
+def _swap_in(new: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
+        old.rmdir()
+        out_dir.rename(old)
+    try:
+        new.rename(out_dir)
+    except BaseException:
+        if old is not None:
+            old.rename(out_dir)  # put the previous report back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_pdf(published: Path, out_pdf: Path, annotations: Path | None = None) -> Path:
+    """One PDF board pack through kaleido and Chromium; RuntimeError when Chromium is missing."""
+    from pipelines.report.pdf import build_pdf as _build_pdf
+
+    return _build_pdf(Path(published), Path(out_pdf), annotations)

@@ -1,0 +1,90 @@
+"""Run the dbt project (the repository root) in-process: `dbt build` against one warehouse file.
+
+`build(warehouse)` loads the seeds, builds staging -> intermediate -> marts, and runs every data
+test and unit test on the way (`dbt build`). It raises RuntimeError naming the failed nodes.
+dbt's target and log folders sit beside the warehouse (`<name>.dbt/`), so runs against different
+warehouses never share state, and re-runs against the same one reuse dbt's partial parse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipelines.settings import PROJECT_ROOT, quiet_third_parties
+
+_FAILED = {"error", "fail", "runtime error", "skipped"}
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """The profile reads the warehouse path from the environment; set it for one run only."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
+             vars: dict | None = None) -> list[str]:
+    """The argument list of a dbt command against `warehouse`, with absolute paths only."""
+    state_dir = warehouse.parent / f"{warehouse.stem}.dbt"
+    args = [
+        command,
+        "--project-dir", str(PROJECT_ROOT),
+        "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(state_dir / "target"),
+        "--log-path", str(state_dir / "logs"),
+        "--log-level", "warn",
+        "--log-level-file", "info",
+        "--no-use-colors",
+        "--no-version-check",
+        "--no-send-anonymous-usage-stats",
+    ]
+    if select:
+        args += ["--select", select]
+    if vars:
+        args += ["--vars", json.dumps(vars)]
+    return args
+
+
+def _failures(result) -> list[str]:
+    """'<node> (<status>: <message>)' for each failed or skipped node of a dbt run result."""
+    failed = []
+    for node_result in getattr(result, "results", None) or []:
+        status = str(getattr(node_result.status, "value", node_result.status)).lower()
+        if status in _FAILED:
+            message = (node_result.message or "").strip().splitlines()
+            failed.append(f"{node_result.node.name} ({status}: {message[0] if message else ''})")
+    return failed
+
+
+def build(warehouse: Path, *, select: str | None = None, vars: dict | None = None) -> None:
+    """`dbt build` (seeds, models, data tests, unit tests) against the DuckDB file `warehouse`.
+
+    `select` is a dbt selection (e.g. "+indicator_values"); `vars` overrides project variables
+    (e.g. {"disclosure_k": 5}). Raises RuntimeError naming the failed nodes if anything failed.
+    """
+    quiet_third_parties()
+    warehouse = Path(warehouse).expanduser().resolve()
+    if not warehouse.exists():
+        raise RuntimeError(f"dbt build: the warehouse {warehouse} does not exist (run ingest first)")
+    from dbt.cli.main import dbtRunner  # heavy import: only when a build is asked for
+
+    with _environment("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
+        outcome = dbtRunner().invoke(dbt_args("build", warehouse, select=select, vars=vars))
+    failed = _failures(outcome.result)
+    if outcome.success and not failed:
+        return
+    if failed:
+        shown = "; ".join(failed[:20]) + (f"; and {len(failed) - 20} more" if len(failed) > 20 else "")
+        raise RuntimeError(f"dbt build failed: {len(failed)} node(s) failed: {shown}")
+    raise RuntimeError(f"dbt build failed: {outcome.exception or 'see the dbt log'}")
