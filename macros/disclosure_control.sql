@@ -6,12 +6,16 @@
     1. Primary: persons < k, or 0 < persons_in_numerator < k, or 0 < persons - persons_in_numerator
        < k (only the first rule where the numerator is not a person count, see
        numerator_counts_persons). A cell of 0 persons is suppressed by the first rule.
-    2. Secondary, within one indicator and period: a group (the areas of one sex; female/male of
-       one area, incl. area `all`) with exactly one suppressed cell while its total `all` is
-       published gets its smallest published member suppressed (fewest persons, then by name);
-       if no member is left, the total itself. Areas and sexes alternate for `rounds` rounds; each
-       round only adds suppressions, and the data test no_lonely_suppressed_cell proves the
-       result. Not person-based cells (S_BROBYGNING) are never suppressed. -#}
+    2. Secondary, within one indicator and period, for each additive group - the areas of one
+       sex with their total area `all`; female/male of one area (incl. `all`) with their total sex
+       `all` - no group may hold exactly one suppressed cell:
+       - one suppressed member beside a published total (the spec's rule): suppress the group's
+         smallest published member (fewest persons, then by name), or the total if none is left;
+       - a suppressed total beside published members only (where the spec is silent: the total
+         would be their sum and give away the cell it protects): suppress the smallest member.
+       Areas and sexes alternate for `rounds` rounds; each round only adds suppressions, and the
+       data test no_lonely_suppressed_cell proves the result. Cells that are not person-based
+       (S_BROBYGNING) are never suppressed. -#}
 {% macro disclosure_control(cells, k, rounds) %}
 primary_suppression as (
     select
@@ -60,10 +64,10 @@ disclosed as (
     select
         *,
         sum(case when {{ member }} <> 'all' and is_suppressed then 1 else 0 end) over groups
+        + sum(case when {{ member }} = 'all' and is_suppressed then 1 else 0 end) over groups
             as group_suppressed,
         sum(case when {{ member }} <> 'all' and not is_suppressed then 1 else 0 end) over groups
-            as group_published,
-        bool_or({{ member }} = 'all' and not is_suppressed) over groups as total_published,
+            as members_published,
         row_number() over (
             partition by
                 indicator_id, period_type, period, {{ fixed }},
@@ -76,16 +80,13 @@ disclosed as (
 
 {{ target }} as (
     select
-        * exclude (
-            is_suppressed, group_suppressed, group_published, total_published, published_rank
-        ),
+        * exclude (is_suppressed, group_suppressed, members_published, published_rank),
         is_suppressed or coalesce(
             person_based
             and group_suppressed = 1
-            and total_published
             and (
                 ({{ member }} <> 'all' and not is_suppressed and published_rank = 1)
-                or ({{ member }} = 'all' and group_published = 0)
+                or ({{ member }} = 'all' and members_published = 0)
             ),
             false
         ) as is_suppressed

@@ -1,8 +1,4 @@
 {#- Schemas are exactly staging, intermediate and marts (no target-schema prefix). -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
-    {%- if custom_schema_name is none -%}
-        {{ target.schema }}
-    {%- else -%}
-        {{ custom_schema_name | trim }}
-    {%- endif -%}
+{{ (custom_schema_name | trim) if custom_schema_name is not none else target.schema }}
 {%- endmacro %}

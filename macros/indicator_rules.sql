@@ -3,5 +3,5 @@
 {#- Whether an indicator's numerator counts persons. U_FRAVAER's numerator is days absent, so
     only the persons rule of disclosure control applies to it (shared/spec/indicators.md). -#}
 {% macro numerator_counts_persons(indicator_id) -%}
-    ({{ indicator_id }} <> 'U_FRAVAER')
+({{ indicator_id }} <> 'U_FRAVAER')
 {%- endmacro %}

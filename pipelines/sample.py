@@ -10,7 +10,8 @@ Assumptions (all synthetic; shares are plausible for Danish social housing, not 
 - Households: singles, single parents (mostly mothers), couples with and without children,
   seniors; about 6 % of households move out a year and new (younger) ones move into the vacated
   flats; a few move between the areas; young adults leave home; births (women 18-44) and deaths
-  (Gompertz). The population stays near its size (a slight decline over years).
+  (Gompertz). A vacated flat goes to a household of its size, so the population stays near its
+  size.
 - Labour market (16-66): a sticky Markov chain per person (`sample_labour`): spells of months to
   years, employment 16-64 about 45 %, kontanthjælp and førtidspension the large benefits, a fixed
   personal employability; folkepension from 67; about 0.5 % of 16-66-year-olds are missing from
@@ -25,11 +26,13 @@ Assumptions (all synthetic; shares are plausible for Danish social housing, not 
   sessions; new activities and larger pools from 2025.
 - Files (`sample_files`, `sample_deliveries`): each source cycles through its export forms
   (encodings, delimiters, decimal commas, header spellings, CPR/period/date forms, xlsx with
-  numeric CPR), plus deliberate defects: a few bad rows, duplicates, a conflicting pair, a copied
-  and a corrected delivery. Above `PLAIN_ABOVE` residents (or with `plain=True`) every file is
-  plain UTF-8 CSV for speed; the people, states and defects are the same.
+  numeric CPR), plus deliberate defects (at most 3 bad rows and under 3 % of a file): a few bad
+  rows, duplicates, a conflicting pair, a copied and a corrected delivery. Above `PLAIN_ABOVE`
+  residents (or with `plain=True`) every file is plain UTF-8 CSV (`,`, ISO periods and dates,
+  `DDMMYY-SSSS`, status codes) written by DuckDB, with the same kinds of defects; the simulated
+  people and their states do not depend on the mode.
 - CPR numbers are built at run time from birth date and sex: valid under the contract's rules
-  (real date, century digit, parity = sex); the modulus-11 check is not met on purpose.
+  (real date, century digit, parity = sex); the modulus-11 check is ignored, as the contract says.
 """
 
 from __future__ import annotations
@@ -55,8 +58,15 @@ def _month(text: str) -> int:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
-def generate(out: Path, residents: int = 3500, start: str = "2020-01", end: str = "2026-10",
-             seed: int = 2025, *, plain: bool | None = None) -> dict:
+def generate(
+    out: Path,
+    residents: int = 3500,
+    start: str = "2020-01",
+    end: str = "2026-10",
+    seed: int = 2025,
+    *,
+    plain: bool | None = None,
+) -> dict:
     """Write synthetic deliveries of every source under `out`; returns a summary.
 
     `plain` (default: residents above PLAIN_ABOVE) writes plain UTF-8 CSV only.
@@ -95,8 +105,13 @@ def generate(out: Path, residents: int = 3500, start: str = "2020-01", end: str 
             exams += 1
         files.deltagelse(m, activities.month_rows(present, area, age, m, cal))
     summary = files.summary()
-    summary.update(months=cal.months, start=cal.label(0), end=cal.label(cal.months - 1),
-                   seed=seed, persons=len(persons) - int((persons.household < 0).sum()),
-                   residents_first_month=int(persons.present(0).sum()),
-                   residents_last_month=int(persons.present(cal.months - 1).sum()))
+    summary.update(
+        months=cal.months,
+        start=cal.label(0),
+        end=cal.label(cal.months - 1),
+        seed=seed,
+        persons=len(persons) - int((persons.household < 0).sum()),
+        residents_first_month=int(persons.present(0).sum()),
+        residents_last_month=int(persons.present(cal.months - 1).sum()),
+    )
     return summary

@@ -46,22 +46,101 @@ class Template:
 U, B, S = "uddannelse_og_livschancer", "beskaeftigelse", "sammenhaengskraft_og_medborgerskab"
 # In the order an area gets them (small areas only have the first few).
 TEMPLATES = (
-    Template("LEK", "Lektiecafé", U, (6, 16), 0, 1, 14, 3, 0.6, 0.4, "Ungdommens Røde Kors", 0.8,
-             school_break=True),
+    Template(
+        "LEK",
+        "Lektiecafé",
+        U,
+        (6, 16),
+        0,
+        1,
+        14,
+        3,
+        0.6,
+        0.4,
+        "Ungdommens Røde Kors",
+        0.8,
+        school_break=True,
+    ),
     Template("FAE", "Fællesspisning", S, (0, 95), 3, 2, 30, 3, 0.5, 4.0, "", 0.0),
     Template("JOB", "Jobcafé", B, (18, 64), 1, 1, 10, 1, 0.5, 0.3, "Jobcenter Viborg", 0.5),
-    Template("MOR", "Mødregruppe", U, (18, 45), 2, 1, 8, 1, 0.6, 0.5, "Sundhedsplejen", 0.3,
-             female_only=True),
+    Template(
+        "MOR",
+        "Mødregruppe",
+        U,
+        (18, 45),
+        2,
+        1,
+        8,
+        1,
+        0.6,
+        0.5,
+        "Sundhedsplejen",
+        0.3,
+        female_only=True,
+    ),
     Template("SEN", "Seniorklub", S, (60, 95), 4, 1, 12, 2, 0.7, 0.5, "Ældre Sagen", 0.2),
     Template("UNG", "Ungeklub", S, (13, 19), 4, 1, 15, 2, 0.5, 1.0, "SSP Viborg", 0.3),
-    Template("FRI", "Fritidsjobindsats", B, (13, 17), 0, 1, 10, 1, 0.5, 0.2,
-             "Viborg Ungdomsskole", 0.6, since=(2025, 3)),
-    Template("IDR", "Motion i gården", S, (8, 60), 5, 1, 15, 2, 0.5, 1.5, "DGI Midtjylland", 0.4,
-             since=(2025, 5)),
-    Template("FOR", "Forældrecafé", U, (25, 55), 3, 2, 10, 1, 0.5, 0.5, "", 0.7,
-             school_break=True, since=(2021, 8)),
-    Template("GAE", "Gældsrådgivning", B, (25, 66), 1, 4, 6, 1, 0.6, 0.2, "Kirkens Korshær", 0.9,
-             since=(2025, 9)),
+    Template(
+        "FRI",
+        "Fritidsjobindsats",
+        B,
+        (13, 17),
+        0,
+        1,
+        10,
+        1,
+        0.5,
+        0.2,
+        "Viborg Ungdomsskole",
+        0.6,
+        since=(2025, 3),
+    ),
+    Template(
+        "IDR",
+        "Motion i gården",
+        S,
+        (8, 60),
+        5,
+        1,
+        15,
+        2,
+        0.5,
+        1.5,
+        "DGI Midtjylland",
+        0.4,
+        since=(2025, 5),
+    ),
+    Template(
+        "FOR",
+        "Forældrecafé",
+        U,
+        (25, 55),
+        3,
+        2,
+        10,
+        1,
+        0.5,
+        0.5,
+        "",
+        0.7,
+        school_break=True,
+        since=(2021, 8),
+    ),
+    Template(
+        "GAE",
+        "Gældsrådgivning",
+        B,
+        (25, 66),
+        1,
+        4,
+        6,
+        1,
+        0.6,
+        0.2,
+        "Kirkens Korshær",
+        0.9,
+        since=(2025, 9),
+    ),
 )
 
 
@@ -87,13 +166,27 @@ class Activities:
                 tmpl = TEMPLATES[t]
                 suffix = f" {copy + 1}" if copy else ""
                 since = tmpl.since or (1900, 1)
-                rows.append((t, a, f"{area.code}-{tmpl.code}{copy + 1}",
-                             f"{tmpl.name} {area.name}{suffix}",
-                             (tmpl.weekday + copy) % 6, copy % 2, since[0] * 12 + since[1] - 1))
+                rows.append(
+                    (
+                        t,
+                        a,
+                        f"{area.code}-{tmpl.code}{copy + 1}",
+                        f"{tmpl.name} {area.name}{suffix}",
+                        (tmpl.weekday + copy) % 6,
+                        copy % 2,
+                        since[0] * 12 + since[1] - 1,
+                    )
+                )
         cols = list(zip(*rows))
-        return cls(template=np.array(cols[0]), area=np.array(cols[1]), ids=list(cols[2]),
-                   names=list(cols[3]), weekday=np.array(cols[4]), parity=np.array(cols[5]),
-                   since_am=np.array(cols[6]))
+        return cls(
+            template=np.array(cols[0]),
+            area=np.array(cols[1]),
+            ids=list(cols[2]),
+            names=list(cols[3]),
+            weekday=np.array(cols[4]),
+            parity=np.array(cols[5]),
+            since_am=np.array(cols[6]),
+        )
 
     def __len__(self) -> int:
         return len(self.template)
@@ -128,12 +221,14 @@ class Participation:
         self.willing = rng.random(n) < VOLUNTEER_SHARE
         # a third of the willing only start when the new plan asks them (2025-2026)
         plan_am = PLAN_START[0] * 12 + PLAN_START[1] - 1
-        self.willing_from = np.where(rng.random(n) < 0.33,
-                                     plan_am + rng.integers(0, 24, n), 0).astype(np.int32)
+        self.willing_from = np.where(
+            rng.random(n) < 0.33, plan_am + rng.integers(0, 24, n), 0
+        ).astype(np.int32)
         self.outsiders = np.flatnonzero(persons.household < 0)
 
-    def _candidates(self, present: np.ndarray, area: np.ndarray, age: np.ndarray,
-                    t: int, a: int | None) -> np.ndarray:
+    def _candidates(
+        self, present: np.ndarray, area: np.ndarray, age: np.ndarray, t: int, a: int | None
+    ) -> np.ndarray:
         tmpl = TEMPLATES[t]
         ok = present & (age >= tmpl.ages[0]) & (age <= tmpl.ages[1])
         if a is not None:
@@ -166,7 +261,9 @@ class Participation:
                 rows = np.flatnonzero((acts.template == t) & (acts.area == a))
                 if not len(rows):
                     continue
-                empty = (self.members[rows] < 0) & (np.arange(self.pool_max) < pool_size[rows, None])
+                empty = (self.members[rows] < 0) & (
+                    np.arange(self.pool_max) < pool_size[rows, None]
+                )
                 r, c = np.nonzero(empty)
                 if len(r):
                     own = self._candidates(present, area, age, t, a)
@@ -180,7 +277,9 @@ class Participation:
                         pick[use_any] = anywhere[rng.integers(0, len(anywhere), use_any.sum())]
                     self.members[rows[r], c] = pick
                     self.propensity[rows[r], c] = rng.uniform(0.4, 1.0, len(r))
-                vempty = (self.volunteers[rows] < 0) & (np.arange(self.vol_max) < vol_size[rows, None])
+                vempty = (self.volunteers[rows] < 0) & (
+                    np.arange(self.vol_max) < vol_size[rows, None]
+                )
                 r, c = np.nonzero(vempty)
                 if len(r):
                     willing = self.willing & (self.willing_from <= am)
@@ -191,8 +290,9 @@ class Participation:
                     if len(cand):
                         self.volunteers[rows[r], c] = cand[rng.integers(0, len(cand), len(r))]
 
-    def month_rows(self, present: np.ndarray, area: np.ndarray, age: np.ndarray, m: int,
-                   cal: Calendar) -> pd.DataFrame:
+    def month_rows(
+        self, present: np.ndarray, area: np.ndarray, age: np.ndarray, m: int, cal: Calendar
+    ) -> pd.DataFrame:
         """Rows of the month: dato, act (index), pid (-1 unregistered), frivillig, partner."""
         year, month = cal.year(m), cal.month(m)
         am = cal.start_am + m
@@ -201,8 +301,11 @@ class Participation:
         self._refill(present, area, age, am, growth)
         acts, rng = self.acts, self.rng
         first = dt.date(year, month, 1)
-        days = [first + dt.timedelta(days=d) for d in range(31)
-                if (first + dt.timedelta(days=d)).month == month]
+        days = [
+            first + dt.timedelta(days=d)
+            for d in range(31)
+            if (first + dt.timedelta(days=d)).month == month
+        ]
         active = acts.since_am <= am
         every = _tvec("every")[acts.template]
         school = _tvec("school_break")[acts.template]
@@ -213,8 +316,9 @@ class Participation:
                 continue
             week = day.isocalendar().week
             on = active & (acts.weekday == day.weekday()) & ~(school & holiday)
-            on &= np.where(every == 2, week % 2 == acts.parity,
-                           np.where(every == 4, day.day <= 7, True))
+            on &= np.where(
+                every == 2, week % 2 == acts.parity, np.where(every == 4, day.day <= 7, True)
+            )
             idx = np.flatnonzero(on)
             s_act.append(idx)
             s_day.append(np.full(len(idx), day.toordinal()))
@@ -227,11 +331,16 @@ class Participation:
         order = np.lexsort((s_act, s_day))
         s_act, s_day = s_act[order], s_day[order]
         tmpl = acts.template[s_act]
-        partner = rng.random(len(s_act)) < _tvec("partner_share")[tmpl]
+        # the partner comes on a fixed rotation (e.g. every other week), not at random
+        share = _tvec("partner_share")[tmpl]
+        phase = (s_act * 0.618034) % 1.0
+        week = s_day // 7
+        partner = np.floor((week + 1) * share + phase) - np.floor(week * share + phase) >= 1
 
         members = self.members[s_act]
         come = (members >= 0) & (
-            rng.random(members.shape) < self.propensity[s_act] * _tvec("attend")[tmpl][:, None])
+            rng.random(members.shape) < self.propensity[s_act] * _tvec("attend")[tmpl][:, None]
+        )
         vols = self.volunteers[s_act]
         helps = (vols >= 0) & (rng.random(vols.shape) < 0.85)
         guests = rng.poisson(_tvec("guests")[tmpl])
@@ -239,26 +348,41 @@ class Participation:
         vs, vj = np.nonzero(helps)
         gs = np.repeat(np.arange(len(s_act)), guests)
         session = np.concatenate([vs, ps, gs])
-        frame = pd.DataFrame({
-            "session": session,
-            "pid": np.concatenate([vols[vs, vj], members[ps, pj], np.full(len(gs), -1)]),
-            "frivillig": np.concatenate([np.ones(len(vs), bool), np.zeros(len(ps) + len(gs), bool)]),
-        })
+        frame = pd.DataFrame(
+            {
+                "session": session,
+                "pid": np.concatenate([vols[vs, vj], members[ps, pj], np.full(len(gs), -1)]),
+                "frivillig": np.concatenate(
+                    [np.ones(len(vs), bool), np.zeros(len(ps) + len(gs), bool)]
+                ),
+            }
+        )
         # a volunteer who also appears as a participant is registered once, as volunteer
         registered = frame["pid"] >= 0
         dup = frame[registered].duplicated(["session", "pid"])
         frame = frame.drop(frame[registered].index[dup.to_numpy()])
         frame = frame.sort_values(["session"], kind="stable")
         sess = frame["session"].to_numpy()
-        return pd.DataFrame({
-            "dato": np.array([dt.date.fromordinal(int(d)) for d in s_day])[sess] if len(sess)
-            else np.array([], dtype=object),
-            "act": s_act[sess], "pid": frame["pid"].to_numpy(),
-            "frivillig": frame["frivillig"].to_numpy(), "partner": partner[sess],
-        })
+        return pd.DataFrame(
+            {
+                "dato": np.array([dt.date.fromordinal(int(d)) for d in s_day])[sess]
+                if len(sess)
+                else np.array([], dtype=object),
+                "act": s_act[sess],
+                "pid": frame["pid"].to_numpy(),
+                "frivillig": frame["frivillig"].to_numpy(),
+                "partner": partner[sess],
+            }
+        )
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({"dato": np.array([], dtype=object), "act": np.array([], dtype=np.int64),
-                         "pid": np.array([], dtype=np.int64),
-                         "frivillig": np.array([], dtype=bool), "partner": np.array([], dtype=bool)})
+    return pd.DataFrame(
+        {
+            "dato": np.array([], dtype=object),
+            "act": np.array([], dtype=np.int64),
+            "pid": np.array([], dtype=np.int64),
+            "frivillig": np.array([], dtype=bool),
+            "partner": np.array([], dtype=bool),
+        }
+    )

@@ -19,8 +19,17 @@ import pandas as pd
 from pipelines.catalogue import delaftaler, status_codes
 from pipelines.sample_activities import TEMPLATES, Activities
 from pipelines.sample_files import (
-    Style, area_texts, cpr_values, date_texts, decimal_texts, int_texts, period_text,
-    style_for, with_blank_lines, write_file,
+    EXTRA,
+    Style,
+    area_texts,
+    cpr_values,
+    date_texts,
+    decimal_texts,
+    int_texts,
+    period_text,
+    style_for,
+    with_blank_lines,
+    write_file,
 )
 from pipelines.sample_labour import CODES
 from pipelines.sample_population import AFDELINGER, AREAS, Calendar, Persons
@@ -29,16 +38,32 @@ from pipelines.sample_school import school_list
 # Status as the jobcentre's Danish export spells it (equal to the codes under the contract's
 # normalisation: æ ø å, spaces, hyphens and case).
 DANISH_STATUS = {
-    "beskaeftiget": "Beskæftiget", "selvstaendig": "Selvstændig", "fleksjob": "Fleksjob",
-    "under_uddannelse": "Under uddannelse", "dagpenge": "Dagpenge",
-    "kontanthjaelp": "Kontanthjælp", "uddannelseshjaelp": "Uddannelseshjælp",
+    "beskaeftiget": "Beskæftiget",
+    "selvstaendig": "Selvstændig",
+    "fleksjob": "Fleksjob",
+    "under_uddannelse": "Under uddannelse",
+    "dagpenge": "Dagpenge",
+    "kontanthjaelp": "Kontanthjælp",
+    "uddannelseshjaelp": "Uddannelseshjælp",
     "selvforsoergelsesydelse": "Selvforsørgelses- og hjemrejseydelse",
-    "sygedagpenge": "Sygedagpenge", "ressourceforloeb": "Ressourceforløb",
-    "jobafklaring": "Jobafklaring", "ledighedsydelse": "Ledighedsydelse",
-    "foertidspension": "Førtidspension", "efterloen": "Efterløn", "folkepension": "Folkepension",
+    "sygedagpenge": "Sygedagpenge",
+    "ressourceforloeb": "Ressourceforløb",
+    "jobafklaring": "Jobafklaring",
+    "ledighedsydelse": "Ledighedsydelse",
+    "foertidspension": "Førtidspension",
+    "efterloen": "Efterløn",
+    "folkepension": "Folkepension",
     "oevrige": "Øvrige",
 }
 UNKNOWN_STATUS = "arbejdsløs"
+# What a late registration corrects a status to (in the correction and the conflicting pair).
+CORRECTION = {
+    "kontanthjaelp": "beskaeftiget",
+    "dagpenge": "beskaeftiget",
+    "sygedagpenge": "beskaeftiget",
+    "beskaeftiget": "sygedagpenge",
+    "oevrige": "kontanthjaelp",
+}
 MISSING_STATUS_SHARE = 0.005  # residents 16-66 the register misses in a month
 STEP_TEXT = {-3.0: "-3", 0.0: "00", 2.0: "02", 4.0: "4", 7.0: "7", 10.0: "10", 12.0: "12"}
 
@@ -49,11 +74,14 @@ def _preferred(cal: Calendar, year: int, month: int, fallback: int) -> int:
 
 
 class Deliveries:
-    def __init__(self, out: Path, persons: Persons, acts: Activities, cal: Calendar, seed: int,
-                 plain: bool):
+    def __init__(
+        self, out: Path, persons: Persons, acts: Activities, cal: Calendar, seed: int, plain: bool
+    ):
         self.out, self.p, self.acts, self.cal = out, persons, acts, cal
         self.seed, self.plain = seed, plain
-        self.rng = np.random.default_rng([seed, 7])  # forms and defects, not the simulation
+        self.rng = np.random.default_rng([seed, 7])  # forms and defects
+        self.gaps = np.random.default_rng([seed, 8])  # who is missing from the register
+        self.area_names = np.array([a.name for a in AREAS], dtype=object)
         self.files: list[Path] = []
         self.rows: Counter[str] = Counter()
         self.copy_month = _preferred(cal, 2023, 5, cal.months // 2)
@@ -68,9 +96,9 @@ class Deliveries:
     def _style(self, source: str, index: int) -> Style:
         return style_for(source, index, self.seed, self.plain)
 
-    def _write(self, source: str, name: str, columns: dict, style: Style, extra=None) -> Path:
+    def _write(self, source: str, name: str, columns: dict, style: Style) -> Path:
         path = self.out / source / f"{name}{style.suffix}"
-        self.rows[source] += write_file(path, columns, source, style, extra)
+        self.rows[source] += write_file(path, columns, source, style)
         self.files.append(path)
         return path
 
@@ -88,16 +116,25 @@ class Deliveries:
             dd, mm = day_month[self.rng.integers(len(day_month))]
             yy, tail = self.rng.integers(0, 100), self.rng.integers(0, 10000)
             digits = f"{dd:02d}{mm:02d}{yy:02d}{tail:04d}"
-            out.append(int(digits) if style.cpr == "number" else
-                       digits if style.cpr == "plain" else f"{digits[:6]}-{digits[6:]}")
+            if style.cpr == "number":
+                out.append(int(digits))
+            elif style.cpr == "plain":
+                out.append(digits)
+            else:
+                out.append(f"{digits[:6]}-{digits[6:]}")
         return np.array(out, dtype=object)
 
     def _insert_rows(self, columns: dict, at: np.ndarray, new: dict) -> dict:
         """Insert rows `new` (same keys) before positions `at`."""
-        order = np.argsort(np.concatenate([np.arange(len(next(iter(columns.values())))),
-                                           at - 0.5]), kind="stable")
-        return {k: np.concatenate([np.asarray(columns[k], dtype=object),
-                                   np.asarray(new[k], dtype=object)])[order] for k in columns}
+        order = np.argsort(
+            np.concatenate([np.arange(len(next(iter(columns.values())))), at - 0.5]), kind="stable"
+        )
+        return {
+            k: np.concatenate(
+                [np.asarray(columns[k], dtype=object), np.asarray(new[k], dtype=object)]
+            )[order]
+            for k in columns
+        }
 
     def _with_invalid_cpr(self, columns: dict, n: int, style: Style) -> dict:
         rows = len(columns["cpr"])
@@ -118,98 +155,88 @@ class Deliveries:
         columns[key][idx] = value
         return idx
 
-    # --- sources --------------------------------------------------------------------------
+    # --- sources: each builds `cols` (COLUMNS of the source, plus EXTRA when the form has an
+    # extra column), adds its defects, and writes the file ---------------------------------
 
     def beboere(self, m: int, present: np.ndarray, area: np.ndarray, afd: np.ndarray) -> None:
         style = self._style("beboere", m)
         year, month = self.cal.year(m), self.cal.month(m)
         pid = np.flatnonzero(present)
         afd_id = np.array([a[1] for a in AFDELINGER], dtype=object)[afd[pid]]
-        company = np.array([a[2] for a in AFDELINGER], dtype=object)[afd[pid]]
         cols = {
             "periode": np.full(len(pid), period_text(year, month, style.period), dtype=object),
             "cpr": self._cpr(pid, style),
-            "boligomraade": area_texts(np.array([a.name for a in AREAS], dtype=object)[area[pid]],
-                                       style.area, self.rng),
-            "afdeling": np.array([int(a) for a in afd_id], dtype=object)
-            if style.fmt == "xlsx" else afd_id,
-            "boligselskab": company,
+            "boligomraade": area_texts(self.area_names[area[pid]], style.area, self.rng),
+            "afdeling": afd_id.astype(int).astype(object) if style.fmt == "xlsx" else afd_id,
+            "boligselskab": np.array([a[2] for a in AFDELINGER], dtype=object)[afd[pid]],
         }
-        extra = None
-        if style.extra and len(pid):
-            extra = np.strings.add(np.strings.add(afd_id.astype(str), "-"),
-                                   np.strings.zfill((pid % 997 + 1).astype(str), 4)).astype(object)
+        if style.extra:  # lease number
+            lease = np.strings.zfill((pid % 997 + 1).astype(str), 4)
+            cols[EXTRA] = np.strings.add(np.strings.add(afd_id.astype(str), "-"), lease)
+            cols[EXTRA] = cols[EXTRA].astype(object)
         bad = self._bad_count(len(pid))
         if bad and m % 12 == 3:
-            cols = self._with_invalid_cpr({**cols, **({"_x": extra} if extra is not None else {})},
-                                          bad, style)
-            extra = cols.pop("_x", None)
+            cols = self._with_invalid_cpr(cols, bad, style)
         if bad and m % 12 == 7:
-            cols = self._with_duplicates({**cols, **({"_x": extra} if extra is not None else {})},
-                                         2)
-            extra = cols.pop("_x", None)
-        if not self.blank_done and style.fmt == "csv" and not self.plain and m >= min(
-                4, self.cal.months - 1):
+            cols = self._with_duplicates(cols, 2)
+        blank_from = min(4, self.cal.months - 1)  # one export with empty lines in it
+        if not (self.blank_done or self.plain) and style.fmt == "csv" and m >= blank_from:
             style, self.blank_done = with_blank_lines(style), True
-        path = self._write("beboere", f"beboere_{self.cal.label(m)}", cols, style, extra)
+        path = self._write("beboere", f"beboere_{self.cal.label(m)}", cols, style)
         if m == self.copy_month:  # the same export delivered twice
             copy = path.with_name(f"beboere_{self.cal.label(m)}_kopi{style.suffix}")
             shutil.copyfile(path, copy)
             self.files.append(copy)
             self.rows["beboere"] += len(cols["cpr"])
 
-    def beskaeftigelse(self, m: int, present: np.ndarray, age: np.ndarray,
-                       status: np.ndarray) -> None:
+    def beskaeftigelse(self, m: int, present: np.ndarray, age: np.ndarray, status: np.ndarray):
         style = self._style("beskaeftigelse", m)
-        listed = present & (status >= 0)
-        missing = (self.rng.random(len(listed)) < MISSING_STATUS_SHARE) & (age < 67)
-        pid = np.flatnonzero(listed & ~missing)
+        missing = (self.gaps.random(len(present)) < MISSING_STATUS_SHARE) & (age < 67)
+        pid = np.flatnonzero(present & (status >= 0) & ~missing)
         codes = np.array(CODES, dtype=object)[status[pid]]
         cols = self._status_columns(m, pid, codes, style)
-        extra = None
-        if style.extra:
-            extra = np.array([self.status_group[c] for c in CODES], dtype=object)[status[pid]]
         bad = self._bad_count(len(pid))
         if bad and m % 12 == 5:
             self._set(cols, "status", UNKNOWN_STATUS, bad)
         if bad and m % 12 == 9:
-            packed = {**cols, **({"_x": extra} if extra is not None else {})}
-            cols = self._with_invalid_cpr(packed, bad, style)
-            extra = cols.pop("_x", None)
-        if m == self.conflict_month and len(pid):  # one person reported with two statuses
-            i = int(self.rng.integers(len(pid)))
-            other = "sygedagpenge" if codes[i] == "beskaeftiget" else "beskaeftiget"
-            new = {k: np.asarray(v, dtype=object)[[i]] for k, v in cols.items()}
-            new["status"] = self._status_columns(m, pid[[i]], np.array([other], dtype=object),
-                                                 style)["status"]
-            packed = {**cols, **({"_x": extra} if extra is not None else {})}
-            if extra is not None:
-                new["_x"] = extra[[i]]
-            cols = self._insert_rows(packed, np.array([i + 1]), new)
-            extra = cols.pop("_x", None)
-        self._write("beskaeftigelse", f"beskaeftigelse_{self.cal.label(m)}", cols, style, extra)
-        if m == self.correct_month and len(pid):  # late registrations corrected
-            n = max(3, len(pid) // 100)
-            idx = self.rng.choice(len(pid), size=min(n, len(pid)), replace=False)
+            cols = self._with_invalid_cpr(cols, bad, style)
+        fixable = np.flatnonzero(np.isin(codes, list(CORRECTION)))
+        # one person reported with two statuses
+        if m == self.conflict_month and bad and len(fixable):
+            i = int(self.rng.choice(fixable))
+            other = CORRECTION[codes[i]]
+            twin = self._status_columns(m, pid[[i]], np.array([other], dtype=object), style)
+            twin["cpr"] = np.asarray(cols["cpr"], dtype=object)[[i]]
+            cols = self._insert_rows(cols, np.array([i + 1]), twin)
+        self._write("beskaeftigelse", f"beskaeftigelse_{self.cal.label(m)}", cols, style)
+        if m == self.correct_month and len(fixable):  # late registrations corrected
+            n = min(max(3, len(pid) // 100), len(fixable))
+            idx = self.rng.choice(fixable, size=n, replace=False)
             fixed = codes.copy()
-            fixed[idx] = np.where(fixed[idx] == "beskaeftiget", "sygedagpenge", "beskaeftiget")
+            fixed[idx] = [CORRECTION[c] for c in codes[idx]]
             cols = self._status_columns(m, pid, fixed, style)
-            extra = None if extra is None else np.array(
-                [self.status_group[c] for c in fixed], dtype=object)
-            self._write("beskaeftigelse", f"beskaeftigelse_{self.cal.label(m)}_rettet", cols,
-                        style, extra)
+            name = f"beskaeftigelse_{self.cal.label(m)}_rettet"
+            self._write("beskaeftigelse", name, cols, style)
 
     def _status_columns(self, m: int, pid: np.ndarray, codes: np.ndarray, style: Style) -> dict:
+        uniq, inverse = np.unique(codes.astype(str), return_inverse=True)
         if style.status == "code":
             status = codes
         else:
-            table = {c: DANISH_STATUS[c].upper() if style.status == "upper" else DANISH_STATUS[c]
-                     for c in CODES}
-            uniq, inverse = np.unique(codes.astype(str), return_inverse=True)
-            status = np.array([table[c] for c in uniq], dtype=object)[inverse]
+            shown = [
+                DANISH_STATUS[c].upper() if style.status == "upper" else DANISH_STATUS[c]
+                for c in uniq
+            ]
+            status = np.array(shown, dtype=object)[inverse]
         year, month = self.cal.year(m), self.cal.month(m)
-        return {"periode": np.full(len(pid), period_text(year, month, style.period), dtype=object),
-                "cpr": self._cpr(pid, style), "status": status}
+        cols = {
+            "periode": np.full(len(pid), period_text(year, month, style.period), dtype=object),
+            "cpr": self._cpr(pid, style),
+            "status": status,
+        }
+        if style.extra:  # the status group, as the jobcentre's export adds it
+            cols[EXTRA] = np.array([self.status_group[c] for c in uniq], dtype=object)[inverse]
+        return cols
 
     def skole(self, m: int, frame: pd.DataFrame) -> None:
         style = self._style("skole", self._skole_index(m))
@@ -220,8 +247,7 @@ class Deliveries:
         absent = frame["fravaersdage"].to_numpy()
         xlsx = style.fmt == "xlsx"
         if xlsx:
-            grade_v, days_v, absent_v = (grade.astype(object), days.astype(object),
-                                         absent.astype(object))
+            grade_v, days_v, absent_v = (v.astype(object) for v in (grade, days, absent))
         else:
             grade_v = int_texts(grade)
             if style.grade == "text":
@@ -232,28 +258,24 @@ class Deliveries:
             "periode": np.full(len(pid), period_text(year, month, style.period), dtype=object),
             "cpr": self._cpr(pid, style),
             "skole": np.array(school_list(), dtype=object)[frame["school"].to_numpy()],
-            "klassetrin": grade_v, "skoledage": days_v, "fravaersdage": absent_v,
+            "klassetrin": grade_v,
+            "skoledage": days_v,
+            "fravaersdage": absent_v,
         }
-        extra = None
-        if style.extra:
-            letters = np.array(["A", "B", "C"], dtype=object)[pid % 3]
-            extra = np.strings.add(np.strings.add(int_texts(grade).astype(str), "."),
-                                   letters.astype(str)).astype(object)
+        if style.extra:  # the class, e.g. 3.B
+            letters = np.array(["A", "B", "C"])[pid % 3]
+            cols[EXTRA] = np.strings.add(np.strings.add(grade.astype(str), "."), letters)
+            cols[EXTRA] = cols[EXTRA].astype(object)
         bad = self._bad_count(len(pid))
-        k = m % 12
-        if bad and k in (4, 8, 10):
-            packed = {**cols, **({"_x": extra} if extra is not None else {})}
-            if k == 4:
-                self._set(packed, "klassetrin", 11 if xlsx else "11", bad)
-            elif k == 8:
-                idx = self._set(packed, "fravaersdage", None, bad)
-                over = days[idx] + 3
-                packed["fravaersdage"][idx] = over.astype(object) if xlsx else int_texts(over)
-            else:
-                self._set(packed, "fravaersdage", "ca. 2", bad)
-            cols = packed
-            extra = cols.pop("_x", None)
-        self._write("skole", f"skole_{self.cal.label(m)}", cols, style, extra)
+        if bad and m % 12 == 4:
+            self._set(cols, "klassetrin", 11 if xlsx else "11", bad)
+        elif bad and m % 12 == 8:
+            idx = self._set(cols, "fravaersdage", None, bad)
+            over = days[idx] + 3
+            cols["fravaersdage"][idx] = over.astype(object) if xlsx else int_texts(over)
+        elif bad and m % 12 == 10:
+            self._set(cols, "fravaersdage", "ca. 2", bad)
+        self._write("skole", f"skole_{self.cal.label(m)}", cols, style)
 
     def _skole_index(self, m: int) -> int:
         """Files so far (no July files), so the style cycle skips no form."""
@@ -264,21 +286,24 @@ class Deliveries:
         pid = frame["pid"].to_numpy()
         mark = frame["karakter"].to_numpy()
         fag = frame["fag"].to_numpy().astype(object)
-        if style.fag == "title":
-            fag = np.where(fag == "dansk", "Dansk", "Matematik").astype(object)
-        elif style.fag == "upper":
-            fag = np.where(fag == "dansk", "DANSK", "MATEMATIK").astype(object)
+        if style.fag != "lower":
+            upper = style.fag == "upper"
+            dansk, matematik = ("DANSK", "MATEMATIK") if upper else ("Dansk", "Matematik")
+            fag = np.where(fag == "dansk", dansk, matematik).astype(object)
         if style.fmt == "xlsx":
             mark_v = mark.astype(object)
         else:
             mark_v = decimal_texts(mark, style.decimal)
-            if style.karakter == "text":
-                steps = np.array([STEP_TEXT.get(float(v)) for v in mark], dtype=object)
-                mark_v = np.where(steps != None, steps, mark_v)  # noqa: E711
-        cols = {"skoleaar": np.full(len(pid), f"{year - 1}/{year % 100:02d}", dtype=object),
-                "cpr": self._cpr(pid, style), "fag": fag, "karakter": mark_v}
-        bad = self._bad_count(len(pid))
-        if bad and index % 3 == 1:
+            if style.karakter == "text":  # whole marks as on the 7-step scale: 02, 00, -3
+                steps = np.array([STEP_TEXT.get(float(v), "") for v in mark], dtype=object)
+                mark_v = np.where(steps != "", steps, mark_v)
+        cols = {
+            "skoleaar": np.full(len(pid), f"{year - 1}/{year % 100:02d}", dtype=object),
+            "cpr": self._cpr(pid, style),
+            "fag": fag,
+            "karakter": mark_v,
+        }
+        if self._bad_count(len(pid)) and index % 3 == 1:
             self._set(cols, "karakter", "EB", 1)  # ej bedømt: not a number
         self._write("karakterer", f"karakterer_{year - 1}-{year % 100:02d}", cols, style)
 
@@ -286,45 +311,38 @@ class Deliveries:
         style = self._style("deltagelse", m)
         act = frame["act"].to_numpy()
         tmpl = self.acts.template[act]
-        delaftale = np.array([t.delaftale for t in TEMPLATES], dtype=object)[tmpl]
         if style.delaftale == "letter":
             shown = {d: d[0].upper() for d in self.delaftale_name}
         else:
             shown = self.delaftale_name
+        delaftale = np.array([shown[t.delaftale] for t in TEMPLATES], dtype=object)[tmpl]
         partner = np.array([t.partner for t in TEMPLATES], dtype=object)[tmpl]
-        partner = np.where(frame["partner"].to_numpy() & (partner != ""), partner, None)
-        if not self.plain:
-            partner = np.where(partner == None, "", partner)  # noqa: E711
+        has_partner = frame["partner"].to_numpy() & (partner != "")
+        partner = np.where(has_partner, partner, None if self.plain else "").astype(object)
         cols = {
             "dato": date_texts(frame["dato"].to_numpy(), style.date),
             "aktivitet_id": np.array(self.acts.ids, dtype=object)[act],
             "aktivitet": np.array(self.acts.names, dtype=object)[act],
-            "delaftale": np.array([shown[d] for d in delaftale], dtype=object),
-            "boligomraade": area_texts(
-                np.array([a.name for a in AREAS], dtype=object)[self.acts.area[act]], style.area,
-                self.rng),
-            "partner": partner.astype(object),
+            "delaftale": delaftale,
+            "boligomraade": area_texts(self.area_names[self.acts.area[act]], style.area, self.rng),
+            "partner": partner,
             "cpr": self._cpr(frame["pid"].to_numpy(), style),
-            "rolle": np.where(frame["frivillig"].to_numpy(), "frivillig", "deltager")
-            .astype(object),
+            "rolle": np.where(frame["frivillig"].to_numpy(), "frivillig", "deltager"),
         }
-        extra = None
-        if style.extra:
-            extra = np.where(self.rng.random(len(act)) < 0.05, "ny deltager", "").astype(object)
-        rows = len(act)
-        registered = np.flatnonzero(frame["pid"].to_numpy() >= 0)
-        bad = self._bad_count(rows)
-        packed = {**cols, **({"_x": extra} if extra is not None else {})}
-        if bad and m % 12 == 6:
+        cols["rolle"] = cols["rolle"].astype(object)
+        if style.extra:  # a free-text remark, mostly empty
+            note = self.rng.random(len(act)) < 0.05
+            cols[EXTRA] = np.where(note, "ny deltager", "").astype(object)
+        bad = self._bad_count(len(act))
+        if bad and m % 12 == 6:  # a date that does not exist
             year = self.cal.year(m)
-            self._set(packed, "dato", f"31.02.{year}" if style.date != "iso" else f"{year}-02-31",
-                      1)
+            self._set(cols, "dato", f"{year}-02-31" if style.date == "iso" else f"31.02.{year}", 1)
+        registered = np.flatnonzero(frame["pid"].to_numpy() >= 0)
         if bad and m % 12 == 2 and len(registered):  # registered twice
             src = self.rng.choice(registered, size=min(2, len(registered)), replace=False)
-            new = {k: np.asarray(v, dtype=object)[src] for k, v in packed.items()}
-            packed = self._insert_rows(packed, src + 1, new)
-        extra = packed.pop("_x", None)
-        self._write("deltagelse", f"deltagelse_{self.cal.label(m)}", packed, style, extra)
+            twins = {k: np.asarray(v, dtype=object)[src] for k, v in cols.items()}
+            cols = self._insert_rows(cols, src + 1, twins)
+        self._write("deltagelse", f"deltagelse_{self.cal.label(m)}", cols, style)
 
     def summary(self) -> dict:
         return {
@@ -332,6 +350,8 @@ class Deliveries:
             "mode": "plain" if self.plain else "messy",
             "files": len(self.files),
             "bytes": sum(f.stat().st_size for f in self.files),
-            "rows": {s: int(self.rows[s]) for s in
-                     ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")},
+            "rows": {
+                s: int(self.rows[s])
+                for s in ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
+            },
         }

@@ -5,7 +5,7 @@ sygedagpenge end fast, førtidspension almost never) and then draws a new status
 `W[age group, s] * exp(BETA[s] * z)`, where `z` is the person's fixed employability. The chain's
 stationary shares given `z` are `W * exp(BETA z) / LEAVE`; `W` is calibrated so that the shares,
 averaged over `z`, equal `TARGET` per age group. From January 2025 the weights of work and
-education rise a little each month: the plan's effect.
+education rise a little each month, and temporary benefits end a little sooner: the plan's effect.
 """
 
 from __future__ import annotations
@@ -20,46 +20,141 @@ NONE = -1  # under 16: no status
 PENSION_AGE = 67
 AGE_GROUPS = (16, 18, 25, 30, 40, 50, 60, 65, PENSION_AGE)  # lower bounds; last is pension
 # Monthly probability of leaving the status (spell length about 1 / LEAVE months).
-LEAVE = dict(beskaeftiget=0.02, selvstaendig=0.012, fleksjob=0.01, under_uddannelse=0.025,
-             dagpenge=0.15, kontanthjaelp=0.035, uddannelseshjaelp=0.05,
-             selvforsoergelsesydelse=0.04, sygedagpenge=0.18, ressourceforloeb=0.04,
-             jobafklaring=0.08, ledighedsydelse=0.12, foertidspension=0.001, efterloen=0.004,
-             folkepension=0.0, oevrige=0.05)
+LEAVE = {
+    "beskaeftiget": 0.02,
+    "selvstaendig": 0.012,
+    "fleksjob": 0.01,
+    "under_uddannelse": 0.025,
+    "dagpenge": 0.15,
+    "kontanthjaelp": 0.035,
+    "uddannelseshjaelp": 0.05,
+    "selvforsoergelsesydelse": 0.04,
+    "sygedagpenge": 0.18,
+    "ressourceforloeb": 0.04,
+    "jobafklaring": 0.08,
+    "ledighedsydelse": 0.12,
+    "foertidspension": 0.001,
+    "efterloen": 0.004,
+    "folkepension": 0.0,
+    "oevrige": 0.05,
+}
 # Education ends with age: leaving probability of under_uddannelse per age group.
-LEAVE_EDUCATION = {16: 0.01, 18: 0.035, 25: 0.05, 30: 0.06, 40: 0.06, 50: 0.06, 60: 0.06,
-                   65: 0.06}
-WORK = ("beskaeftiget", "selvstaendig", "fleksjob")
-TEMP_BENEFIT = ("dagpenge", "kontanthjaelp", "uddannelseshjaelp", "selvforsoergelsesydelse",
-                "sygedagpenge", "ressourceforloeb", "jobafklaring", "ledighedsydelse")
-BETA = {**{c: 0.8 for c in WORK}, "under_uddannelse": 0.4, **{c: -0.5 for c in TEMP_BENEFIT},
-        "foertidspension": -0.8, "oevrige": -0.2}
+LEAVE_EDUCATION = {16: 0.01, 18: 0.035, 25: 0.05, 30: 0.06, 40: 0.06, 50: 0.06, 60: 0.06, 65: 0.06}
+WORK = tuple(c for c, row in status_codes().items() if row["is_work"] == "true")
+TEMP_BENEFIT = tuple(c for c, row in status_codes().items() if row["is_temp_benefit"] == "true")
+BETA = {
+    **{c: 0.8 for c in WORK},
+    "under_uddannelse": 0.4,
+    **{c: -0.5 for c in TEMP_BENEFIT},
+    "foertidspension": -0.8,
+    "oevrige": -0.2,
+}
 # Target shares (percent) per age group, from social-housing areas' typical profile.
 TARGET = {
-    16: dict(under_uddannelse=84, beskaeftiget=5, uddannelseshjaelp=3, oevrige=8),
-    18: dict(under_uddannelse=36, beskaeftiget=30, selvstaendig=0.5, fleksjob=1, dagpenge=1,
-             kontanthjaelp=2, uddannelseshjaelp=13, selvforsoergelsesydelse=3, sygedagpenge=1,
-             ressourceforloeb=1, foertidspension=2, oevrige=9.5),
-    25: dict(beskaeftiget=43, selvstaendig=1, fleksjob=2, under_uddannelse=13, dagpenge=3,
-             kontanthjaelp=3, uddannelseshjaelp=10, selvforsoergelsesydelse=4, sygedagpenge=2,
-             ressourceforloeb=2, jobafklaring=1, ledighedsydelse=0.5, foertidspension=4,
-             oevrige=11.5),
-    30: dict(beskaeftiget=47, selvstaendig=2, fleksjob=3, under_uddannelse=4, dagpenge=4,
-             kontanthjaelp=12, selvforsoergelsesydelse=5, sygedagpenge=3, ressourceforloeb=3,
-             jobafklaring=2, ledighedsydelse=1, foertidspension=6, oevrige=8),
-    40: dict(beskaeftiget=46, selvstaendig=3, fleksjob=4, under_uddannelse=2, dagpenge=4,
-             kontanthjaelp=11, selvforsoergelsesydelse=3, sygedagpenge=3, ressourceforloeb=3,
-             jobafklaring=2, ledighedsydelse=1, foertidspension=11, oevrige=7),
-    50: dict(beskaeftiget=42, selvstaendig=3, fleksjob=5, under_uddannelse=0.5, dagpenge=4,
-             kontanthjaelp=8, selvforsoergelsesydelse=2, sygedagpenge=4, ressourceforloeb=3,
-             jobafklaring=2, ledighedsydelse=1, foertidspension=20, oevrige=5.5),
-    60: dict(beskaeftiget=31, selvstaendig=3, fleksjob=5, dagpenge=3, kontanthjaelp=5,
-             sygedagpenge=3, ressourceforloeb=1, jobafklaring=1, ledighedsydelse=1,
-             foertidspension=28, efterloen=13, oevrige=6),
-    65: dict(beskaeftiget=18, selvstaendig=3, fleksjob=4, dagpenge=1, kontanthjaelp=4,
-             sygedagpenge=1, foertidspension=33, efterloen=27, oevrige=9),
+    16: {"under_uddannelse": 84, "beskaeftiget": 5, "uddannelseshjaelp": 3, "oevrige": 8},
+    18: {
+        "under_uddannelse": 36,
+        "beskaeftiget": 30,
+        "selvstaendig": 0.5,
+        "fleksjob": 1,
+        "dagpenge": 1,
+        "kontanthjaelp": 2,
+        "uddannelseshjaelp": 13,
+        "selvforsoergelsesydelse": 3,
+        "sygedagpenge": 1,
+        "ressourceforloeb": 1,
+        "foertidspension": 2,
+        "oevrige": 9.5,
+    },
+    25: {
+        "beskaeftiget": 44,
+        "selvstaendig": 1,
+        "fleksjob": 2,
+        "under_uddannelse": 13,
+        "dagpenge": 3,
+        "kontanthjaelp": 3,
+        "uddannelseshjaelp": 10,
+        "selvforsoergelsesydelse": 4,
+        "sygedagpenge": 2,
+        "ressourceforloeb": 2,
+        "jobafklaring": 1,
+        "ledighedsydelse": 0.5,
+        "foertidspension": 4,
+        "oevrige": 11.5,
+    },
+    30: {
+        "beskaeftiget": 48,
+        "selvstaendig": 2,
+        "fleksjob": 3,
+        "under_uddannelse": 4,
+        "dagpenge": 4,
+        "kontanthjaelp": 12,
+        "selvforsoergelsesydelse": 5,
+        "sygedagpenge": 3,
+        "ressourceforloeb": 3,
+        "jobafklaring": 2,
+        "ledighedsydelse": 1,
+        "foertidspension": 6,
+        "oevrige": 8,
+    },
+    40: {
+        "beskaeftiget": 47,
+        "selvstaendig": 3,
+        "fleksjob": 4,
+        "under_uddannelse": 2,
+        "dagpenge": 4,
+        "kontanthjaelp": 11,
+        "selvforsoergelsesydelse": 3,
+        "sygedagpenge": 3,
+        "ressourceforloeb": 3,
+        "jobafklaring": 2,
+        "ledighedsydelse": 1,
+        "foertidspension": 11,
+        "oevrige": 7,
+    },
+    50: {
+        "beskaeftiget": 43,
+        "selvstaendig": 3,
+        "fleksjob": 5,
+        "under_uddannelse": 0.5,
+        "dagpenge": 4,
+        "kontanthjaelp": 8,
+        "selvforsoergelsesydelse": 2,
+        "sygedagpenge": 4,
+        "ressourceforloeb": 3,
+        "jobafklaring": 2,
+        "ledighedsydelse": 1,
+        "foertidspension": 20,
+        "oevrige": 5.5,
+    },
+    60: {
+        "beskaeftiget": 31,
+        "selvstaendig": 3,
+        "fleksjob": 5,
+        "dagpenge": 3,
+        "kontanthjaelp": 5,
+        "sygedagpenge": 3,
+        "ressourceforloeb": 1,
+        "jobafklaring": 1,
+        "ledighedsydelse": 1,
+        "foertidspension": 28,
+        "efterloen": 13,
+        "oevrige": 6,
+    },
+    65: {
+        "beskaeftiget": 18,
+        "selvstaendig": 3,
+        "fleksjob": 4,
+        "dagpenge": 1,
+        "kontanthjaelp": 4,
+        "sygedagpenge": 1,
+        "foertidspension": 33,
+        "efterloen": 27,
+        "oevrige": 9,
+    },
 }
 TREND_START = (2025, 1)
-TREND_PER_YEAR = 0.40  # relative rise of the weights of work (education: a third of it) a year
+TREND_PER_YEAR = 0.30  # relative rise of the weights of work (education: a third of it) a year
 
 
 def _leave_table() -> np.ndarray:
@@ -106,6 +201,7 @@ class LabourMarket:
         self.beta = np.array([BETA.get(c, 0.0) for c in CODES])
         self.work = np.array([c in WORK for c in CODES])
         self.edu = np.array([c == "under_uddannelse" for c in CODES])
+        self.temp = np.array([c in TEMP_BENEFIT for c in CODES])
 
     def _weights(self, idx: np.ndarray, group: np.ndarray, trend: float, stationary: bool):
         w = self.weights[group] * np.exp(np.outer(self.z[idx], self.beta))
@@ -156,7 +252,9 @@ class LabourMarket:
             self._enter_group(older, self.group[older], group[older], trend)
         self.group = np.where(working_age, group, -1).astype(np.int8)
         idx = np.flatnonzero(active)
-        leaving = idx[self.rng.random(len(idx)) < self.leave[group[idx], state[idx]]]
+        leave = self.leave[group[idx], state[idx]]
+        leave = np.where(self.temp[state[idx]], leave * trend, leave)  # more active efforts
+        leaving = idx[self.rng.random(len(idx)) < leave]
         if len(leaving):
             state[leaving] = self._draw(leaving, group[leaving], trend, stationary=False)
         # uddannelseshjælp is for people under 30; efterløn needs age 60

@@ -1,4 +1,4 @@
-"""Synthetic residents for `pipelines.sample`: areas, households, moves, births, deaths, CPR numbers.
+"""Synthetic residents for `pipelines.sample`: areas, households, moves, births, deaths, CPRs.
 
 Everything is drawn up front as per-person arrays (no loop per person or per month): a person is
 resident in months `in_m <= m < out_m` (indices into the generated calendar), in `area1`/`afd1`
@@ -22,11 +22,13 @@ HOUSEHOLD_TYPES = (
 )
 # A vacated flat is let to a household that fits it: small (1 person), medium (2), large (3+).
 # Shares of the types above among newcomers, per flat size; newcomers are younger.
-NEWCOMERS = np.array([
-    [0.85, 0.00, 0.00, 0.00, 0.15, 0.00],
-    [0.10, 0.45, 0.33, 0.00, 0.00, 0.12],
-    [0.00, 0.45, 0.00, 0.55, 0.00, 0.00],
-])
+NEWCOMERS = np.array(
+    [
+        [0.85, 0.00, 0.00, 0.00, 0.15, 0.00],
+        [0.10, 0.45, 0.33, 0.00, 0.00, 0.12],
+        [0.00, 0.45, 0.00, 0.55, 0.00, 0.00],
+    ]
+)
 AREA_MOVE_HAZARD = 0.0006  # households moving to another of the plan's areas, per month
 LEAVE_HOME_HAZARD = 0.012  # children aged 18+ leaving their parents' home, per month
 STAY_IN_PLAN_SHARE = 0.3  # of those, the share who get their own flat in one of the areas
@@ -48,18 +50,43 @@ class Area:
 
 
 AREAS = (
-    Area("Houlkær", "HOU", "Houlkærskolen", 1700,
-         (("11", "BoligViborg"), ("12", "BoligViborg"), ("13", "BoligViborg"),
-          ("14", "BoligViborg"))),
-    Area("Ellekonebakken", "ELL", "Vestervangskolen", 900,
-         (("501", "Boligselskabet Sct. Jørgen"), ("502", "Boligselskabet Sct. Jørgen"),
-          ("503", "Boligselskabet Sct. Jørgen"))),
-    Area("Overlund", "OVE", "Overlund Skole", 600,
-         (("31", "BoligViborg"), ("520", "Boligselskabet Sct. Jørgen"))),
+    Area(
+        "Houlkær",
+        "HOU",
+        "Houlkærskolen",
+        1700,
+        (
+            ("11", "BoligViborg"),
+            ("12", "BoligViborg"),
+            ("13", "BoligViborg"),
+            ("14", "BoligViborg"),
+        ),
+    ),
+    Area(
+        "Ellekonebakken",
+        "ELL",
+        "Vestervangskolen",
+        900,
+        (
+            ("501", "Boligselskabet Sct. Jørgen"),
+            ("502", "Boligselskabet Sct. Jørgen"),
+            ("503", "Boligselskabet Sct. Jørgen"),
+        ),
+    ),
+    Area(
+        "Overlund",
+        "OVE",
+        "Overlund Skole",
+        600,
+        (("31", "BoligViborg"), ("520", "Boligselskabet Sct. Jørgen")),
+    ),
     Area("Kølvrå", "KOE", "Kølvrå Skole", 300, (("61", "BoligViborg"),)),
 )
-AFDELINGER = tuple((area_index, afd, company)
-                   for area_index, area in enumerate(AREAS) for afd, company in area.afdelinger)
+AFDELINGER = tuple(
+    (area_index, afd, company)
+    for area_index, area in enumerate(AREAS)
+    for afd, company in area.afdelinger
+)
 AFD_AREA = np.array([a for a, _, _ in AFDELINGER], dtype=np.int8)
 
 
@@ -161,8 +188,9 @@ def _households(rng: np.random.Generator, flat: np.ndarray | None, n: int):
     head_age = np.empty(n)
     mix = rng.random(n)
     young = rng.uniform(18, 30, n)
-    head_age[:] = np.where(mix < 0.32, young, np.where(mix < 0.75, rng.uniform(30, 55, n),
-                                                       rng.uniform(55, 67, n)))
+    head_age[:] = np.where(
+        mix < 0.32, young, np.where(mix < 0.75, rng.uniform(30, 55, n), rng.uniform(55, 67, n))
+    )
     sp = is_kind["single_parent"]
     head_age[sp] = np.minimum(21 + rng.gamma(4, 4.0, sp.sum()), 58)
     ck = is_kind["couple_kids"]
@@ -174,8 +202,9 @@ def _households(rng: np.random.Generator, flat: np.ndarray | None, n: int):
     sc = is_kind["senior_couple"]
     head_age[sc] = np.minimum(65 + rng.exponential(7, sc.sum()), 95)
     if not initial:  # newcomers are younger
-        head_age = np.where(head_age < 67, np.maximum(18, head_age - rng.uniform(0, 6, n)),
-                            head_age)
+        head_age = np.where(
+            head_age < 67, np.maximum(18, head_age - rng.uniform(0, 6, n)), head_age
+        )
     head_age = np.floor(head_age).astype(np.int64)
 
     head_sex = (rng.random(n) < 0.55).astype(np.int8)
@@ -208,9 +237,14 @@ def _households(rng: np.random.Generator, flat: np.ndarray | None, n: int):
 
     hh = np.concatenate(members_hh)
     order = np.argsort(hh, kind="stable")
-    return (kind, flat, hh[order], np.concatenate(members_role)[order].astype(np.int8),
-            np.concatenate(members_sex)[order].astype(np.int8),
-            np.concatenate(members_age)[order])
+    return (
+        kind,
+        flat,
+        hh[order],
+        np.concatenate(members_role)[order].astype(np.int8),
+        np.concatenate(members_sex)[order].astype(np.int8),
+        np.concatenate(members_age)[order],
+    )
 
 
 def couple_mask(is_kind: dict[str, np.ndarray]) -> np.ndarray:
@@ -267,8 +301,9 @@ def build_population(rng: np.random.Generator, cal: Calendar, residents: int) ->
         out = np.minimum(tenancy_end[hh], _death_month(rng, age, m_in))
         # children aged 18+ leave home; some get their own flat in one of the areas
         month18 = np.maximum(birth_am + 18 * 12 - cal.start_am, m_in)
-        leave = np.where(role == CHILD, month18 + _geometric(rng, LEAVE_HOME_HAZARD, len(hh)),
-                         NEVER)
+        leave = np.where(
+            role == CHILD, month18 + _geometric(rng, LEAVE_HOME_HAZARD, len(hh)), NEVER
+        )
         leaves = leave < out
         stays = leaves & (rng.random(len(hh)) < STAY_IN_PLAN_SHARE)
         own_out = leave + _geometric(rng, OWN_FLAT_HAZARD, len(hh))
@@ -279,8 +314,7 @@ def build_population(rng: np.random.Generator, cal: Calendar, residents: int) ->
         area2[stays] = rng.choice(len(AREAS), size=stays.sum(), p=sizes / sizes.sum())
         out = np.where(stays, own_out, np.where(leaves, leave, out))
         # whole household moves to another area (members still living there at that time)
-        new_area = (hh_area + rng.integers(1, len(AREAS), n)) % len(AREAS)
-        new_area = np.where(sizes[new_area] > 0, new_area, hh_area)
+        new_area = _other_area(rng, hh_area, sizes)
         moved = (area_move[hh] < out) & (area_move[hh] < chg) & (new_area[hh] != hh_area[hh])
         chg[moved] = area_move[hh][moved]
         area2[moved] = new_area[hh][moved]
@@ -288,9 +322,21 @@ def build_population(rng: np.random.Generator, cal: Calendar, residents: int) ->
         afd2 = np.where(area2 == area1, afd1, _draw_afd(rng, area2))
         afd2 = np.where(stays & (rng.random(len(hh)) < 0.5), _draw_afd(rng, area2), afd2)
 
-        batches.append(dict(birth_am=birth_am, sex=sex, role=role, household=hh + next_hh,
-                            in_m=m_in, out_m=out, chg_m=chg, area1=area1, afd1=afd1,
-                            area2=area2, afd2=afd2))
+        batches.append(
+            {
+                "birth_am": birth_am,
+                "sex": sex,
+                "role": role,
+                "household": hh + next_hh,
+                "in_m": m_in,
+                "out_m": out,
+                "chg_m": chg,
+                "area1": area1,
+                "afd1": afd1,
+                "area2": area2,
+                "afd2": afd2,
+            }
+        )
         # the dwelling is vacant when the last member who lived there has gone; a household
         # that moved within the plan, or a young person in an own flat, leaves a second one
         starts = _starts(hh, n)
@@ -315,16 +361,30 @@ def build_population(rng: np.random.Generator, cal: Calendar, residents: int) ->
     days = _days_in_month(cols["birth_am"])
     birth_day = (1 + np.floor(rng.random(len(days)) * days)).astype(np.int8)
     persons = Persons(
-        birth_am=cols["birth_am"].astype(np.int32), birth_day=birth_day,
-        sex=cols["sex"].astype(np.int8), role=cols["role"].astype(np.int8),
+        birth_am=cols["birth_am"].astype(np.int32),
+        birth_day=birth_day,
+        sex=cols["sex"].astype(np.int8),
+        role=cols["role"].astype(np.int8),
         household=cols["household"].astype(np.int64),
         in_m=np.minimum(cols["in_m"], NEVER).astype(np.int32),
         out_m=np.minimum(cols["out_m"], NEVER).astype(np.int32),
         chg_m=np.minimum(cols["chg_m"], NEVER).astype(np.int32),
-        area1=cols["area1"].astype(np.int8), afd1=cols["afd1"].astype(np.int16),
-        area2=cols["area2"].astype(np.int8), afd2=cols["afd2"].astype(np.int16))
+        area1=cols["area1"].astype(np.int8),
+        afd1=cols["afd1"].astype(np.int16),
+        area2=cols["area2"].astype(np.int8),
+        afd2=cols["afd2"].astype(np.int16),
+    )
     persons.cpr10, persons.cpr11 = cpr_numbers(rng, persons)
     return persons
+
+
+def _other_area(rng: np.random.Generator, area: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Another area, in proportion to the areas' sizes (own area if there is no other)."""
+    weights = np.tile(sizes.astype(float), (len(area), 1))
+    weights[np.arange(len(area)), area] = 0.0
+    cum = weights.cumsum(axis=1)
+    pick = (cum < rng.random(len(area))[:, None] * cum[:, -1:]).sum(axis=1)
+    return np.where(cum[:, -1] > 0, np.minimum(pick, len(sizes) - 1), area)
 
 
 def _starts(hh: np.ndarray, n: int) -> np.ndarray:
@@ -336,22 +396,29 @@ def _add_births(rng: np.random.Generator, cal: Calendar, c: dict) -> dict:
     """Babies of women aged 18-44 while resident; they live with their mother."""
     women = np.flatnonzero(c["sex"] == FEMALE)
     lo = np.maximum(c["in_m"][women], c["birth_am"][women] + 18 * 12 - cal.start_am)
-    hi = np.minimum(np.minimum(c["out_m"][women], cal.months),
-                    c["birth_am"][women] + 45 * 12 - cal.start_am)
+    hi = np.minimum(
+        np.minimum(c["out_m"][women], cal.months), c["birth_am"][women] + 45 * 12 - cal.start_am
+    )
     span = np.maximum(hi - lo, 0)
     n_babies = np.minimum(rng.poisson(BIRTH_RATE * span), 3)
     mother = np.repeat(women, n_babies)
     born = np.repeat(lo, n_babies) + np.floor(
-        rng.random(len(mother)) * np.repeat(span, n_babies)).astype(np.int64)
+        rng.random(len(mother)) * np.repeat(span, n_babies)
+    ).astype(np.int64)
     after_move = born >= c["chg_m"][mother]
-    baby = dict(
-        birth_am=cal.start_am + born, sex=(rng.random(len(mother)) < 0.51).astype(np.int8),
-        role=np.full(len(mother), CHILD, dtype=np.int8), household=c["household"][mother],
-        in_m=born, out_m=c["out_m"][mother],
-        chg_m=np.where(after_move, NEVER, c["chg_m"][mother]),
-        area1=np.where(after_move, c["area2"][mother], c["area1"][mother]),
-        afd1=np.where(after_move, c["afd2"][mother], c["afd1"][mother]),
-        area2=c["area2"][mother], afd2=c["afd2"][mother])
+    baby = {
+        "birth_am": cal.start_am + born,
+        "sex": (rng.random(len(mother)) < 0.51).astype(np.int8),
+        "role": np.full(len(mother), CHILD, dtype=np.int8),
+        "household": c["household"][mother],
+        "in_m": born,
+        "out_m": c["out_m"][mother],
+        "chg_m": np.where(after_move, NEVER, c["chg_m"][mother]),
+        "area1": np.where(after_move, c["area2"][mother], c["area1"][mother]),
+        "afd1": np.where(after_move, c["afd2"][mother], c["afd1"][mother]),
+        "area2": c["area2"][mother],
+        "afd2": c["afd2"][mother],
+    }
     return {k: np.concatenate([c[k], baby[k]]) for k in c}
 
 
@@ -360,12 +427,19 @@ def _add_outsiders(rng: np.random.Generator, cal: Calendar, c: dict, n: int) -> 
     child = rng.random(n) < 0.25
     age = np.where(child, rng.integers(6, 16, n), rng.integers(18, 76, n))
     mid = cal.start_am + cal.months // 2
-    outsider = dict(
-        birth_am=_birth_am(rng, np.full(n, mid), age), sex=(rng.random(n) < 0.45).astype(np.int8),
-        role=np.where(child, CHILD, HEAD).astype(np.int8), household=np.full(n, -1),
-        in_m=np.full(n, NEVER), out_m=np.full(n, NEVER), chg_m=np.full(n, NEVER),
-        area1=rng.integers(0, len(AREAS), n).astype(np.int8), afd1=np.zeros(n, dtype=np.int16),
-        area2=np.zeros(n, dtype=np.int8), afd2=np.zeros(n, dtype=np.int16))
+    outsider = {
+        "birth_am": _birth_am(rng, np.full(n, mid), age),
+        "sex": (rng.random(n) < 0.45).astype(np.int8),
+        "role": np.where(child, CHILD, HEAD).astype(np.int8),
+        "household": np.full(n, -1),
+        "in_m": np.full(n, NEVER),
+        "out_m": np.full(n, NEVER),
+        "chg_m": np.full(n, NEVER),
+        "area1": rng.integers(0, len(AREAS), n).astype(np.int8),
+        "afd1": np.zeros(n, dtype=np.int16),
+        "area2": np.zeros(n, dtype=np.int8),
+        "afd2": np.zeros(n, dtype=np.int16),
+    }
     outsider["area2"] = outsider["area1"]
     return {k: np.concatenate([c[k], outsider[k]]) for k in c}
 

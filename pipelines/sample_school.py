@@ -19,8 +19,19 @@ from pipelines.sample_population import AREAS, Calendar, Persons
 TENTH_GRADE_SCHOOL = "10. klasse Viborg"
 OTHER_SCHOOL = "Sct. Hans Skole"
 STEPS = np.array([-3.0, 0.0, 2.0, 4.0, 7.0, 10.0, 12.0])
-SEASON = {1: 1.15, 2: 1.2, 3: 1.05, 4: 1.0, 5: 0.95, 6: 0.9, 8: 0.8, 9: 0.9, 10: 1.0, 11: 1.05,
-          12: 1.1}
+SEASON = {
+    1: 1.15,
+    2: 1.2,
+    3: 1.05,
+    4: 1.0,
+    5: 0.95,
+    6: 0.9,
+    8: 0.8,
+    9: 0.9,
+    10: 1.0,
+    11: 1.05,
+    12: 1.1,
+}
 EXAM_PARTS = {"dansk": 4, "matematik": 3}  # graded parts averaged into the subject's mark
 TREND_START = (2025, 1)
 
@@ -81,15 +92,19 @@ class Pupils:
     def draw(cls, rng: np.random.Generator, n: int) -> Pupils:
         mix = rng.random(n)
         absence = np.where(
-            mix < 0.80, rng.lognormal(np.log(0.035), 0.45, n),
-            np.where(mix < 0.93, rng.lognormal(np.log(0.09), 0.3, n), rng.uniform(0.15, 0.40, n)))
+            mix < 0.80,
+            rng.lognormal(np.log(0.035), 0.45, n),
+            np.where(mix < 0.93, rng.lognormal(np.log(0.09), 0.3, n), rng.uniform(0.15, 0.40, n)),
+        )
         score = (np.log(absence) - np.log(0.045)) / 0.7
         ability = -0.45 * score + rng.normal(0, 0.85, n)
-        return cls(delay=(rng.random(n) < 0.04).astype(np.int8),
-                    tenth=rng.random(n) < 0.45,
-                    kind=rng.choice(3, size=n, p=[0.86, 0.08, 0.06]).astype(np.int8),
-                    absence=np.minimum(absence, 0.5).astype(np.float32),
-                    ability=ability.astype(np.float32))
+        return cls(
+            delay=(rng.random(n) < 0.04).astype(np.int8),
+            tenth=rng.random(n) < 0.45,
+            kind=rng.choice(3, size=n, p=[0.86, 0.08, 0.06]).astype(np.int8),
+            absence=np.minimum(absence, 0.5).astype(np.float32),
+            ability=ability.astype(np.float32),
+        )
 
 
 def klassetrin(p: Persons, pupils: Pupils, year: int, month: int) -> np.ndarray:
@@ -104,24 +119,29 @@ def _trend(year: int, month: int, per_year: float) -> float:
 
 def school_names(persons_area: np.ndarray, kind: np.ndarray, grade: np.ndarray) -> np.ndarray:
     """Index into `school_list()` of each pupil's school."""
-    return np.where(grade == 10, len(AREAS) + 1,
-                    np.where(kind == 1, len(AREAS), persons_area)).astype(np.int8)
+    return np.where(
+        grade == 10, len(AREAS) + 1, np.where(kind == 1, len(AREAS), persons_area)
+    ).astype(np.int8)
 
 
 def school_list() -> list[str]:
     return [a.school for a in AREAS] + [OTHER_SCHOOL, TENTH_GRADE_SCHOOL]
 
 
-def month_rows(rng: np.random.Generator, p: Persons, pupils: Pupils, present: np.ndarray,
-               m: int, cal: Calendar) -> pd.DataFrame | None:
+def month_rows(
+    rng: np.random.Generator, p: Persons, pupils: Pupils, present: np.ndarray, m: int, cal: Calendar
+) -> pd.DataFrame | None:
     """Pupils' rows of a month: pid, school, klassetrin, skoledage, fravaersdage."""
     year, month = cal.year(m), cal.month(m)
     days = school_days(year, month)
     if days == 0:
         return None
     grade = klassetrin(p, pupils, year, month)
-    is_pupil = present & (pupils.kind != 2) & (
-        ((grade >= 0) & (grade <= 9)) | ((grade == 10) & pupils.tenth))
+    is_pupil = (
+        present
+        & (pupils.kind != 2)
+        & (((grade >= 0) & (grade <= 9)) | ((grade == 10) & pupils.tenth))
+    )
     pid = np.flatnonzero(is_pupil)
     grade = grade[pid]
     older = np.where(grade >= 7, 1.25, 1.0)
@@ -130,8 +150,15 @@ def month_rows(rng: np.random.Generator, p: Persons, pupils: Pupils, present: np
     absent = np.minimum(np.round(days * rate * 2) / 2, days)
     school = school_names(p.area1[pid], pupils.kind[pid], grade)
     school_new = school_names(p.area2[pid], pupils.kind[pid], grade)
-    frame = pd.DataFrame({"pid": pid, "school": np.where(p.chg_m[pid] <= m, school_new, school),
-                          "klassetrin": grade, "skoledage": days, "fravaersdage": absent})
+    frame = pd.DataFrame(
+        {
+            "pid": pid,
+            "school": np.where(p.chg_m[pid] <= m, school_new, school),
+            "klassetrin": grade,
+            "skoledage": days,
+            "fravaersdage": absent,
+        }
+    )
     # moved to another area's school during the month: a row for each school
     split = (p.chg_m[pid] == m) & (school != school_new) & (days > 1)
     if split.any():
@@ -142,21 +169,25 @@ def month_rows(rng: np.random.Generator, p: Persons, pupils: Pupils, present: np
         first["skoledage"] = first_days
         first["fravaersdage"] = first_absent
         frame.loc[split, "skoledage"] = days - first_days
-        frame.loc[split, "fravaersdage"] = np.minimum(absent[split] - first_absent,
-                                                      days - first_days)
+        frame.loc[split, "fravaersdage"] = np.minimum(
+            absent[split] - first_absent, days - first_days
+        )
         frame = pd.concat([first, frame]).sort_index(kind="stable").reset_index(drop=True)
     return frame
 
 
-def exam_rows(rng: np.random.Generator, p: Persons, pupils: Pupils, present: np.ndarray,
-              year: int) -> pd.DataFrame:
+def exam_rows(
+    rng: np.random.Generator, p: Persons, pupils: Pupils, present: np.ndarray, year: int
+) -> pd.DataFrame:
     """9th-grade exam marks in June of `year` (school year `year-1/yy`): pid, fag, karakter."""
     grade = klassetrin(p, pupils, year, 6)
     pid = np.flatnonzero(present & (pupils.kind != 2) & (grade == 9))
     lift = 0.3 * (_trend(year, 6, 1.0) - 1)
     frames = []
     for fag, parts in EXAM_PARTS.items():
-        latent = 5.9 + lift + 2.6 * (0.8 * pupils.ability[pid] + 0.6 * rng.standard_normal(len(pid)))
+        latent = (
+            5.9 + lift + 2.6 * (0.8 * pupils.ability[pid] + 0.6 * rng.standard_normal(len(pid)))
+        )
         marks = latent[:, None] + rng.normal(0, 1.8, (len(pid), parts))
         nearest = STEPS[np.abs(marks[..., None] - STEPS).argmin(axis=-1)]
         mean = np.round(nearest.mean(axis=1) + 1e-9, 1)

@@ -179,7 +179,7 @@ def random_raw(seed: int = 7, persons: int = 480) -> dict[str, list[dict]]:
             "sex": "female" if i % 2 == 0 else "male",
             "area": AREAS[rng.choices(range(3), weights=[5, 3, 2])[0]],
             "first": rng.choice([0] * 6 + list(range(1, FIXTURE_MONTHS))),
-            "last": rng.choice([FIXTURE_MONTHS - 1] * 6 + list(range(0, FIXTURE_MONTHS))),
+            "last": rng.choice([FIXTURE_MONTHS - 1] * 6 + list(range(FIXTURE_MONTHS))),
             "status": rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0],
         })
     for person in people:
@@ -288,7 +288,7 @@ def _interface_columns() -> dict[str, list[tuple[str, str]]]:
     """Parse the raw-table rows of docs/interfaces.md into {table: [(column, TYPE or '')]}."""
     text = (PROJECT_ROOT / "docs" / "interfaces.md").read_text(encoding="utf-8")
     tables = {}
-    for table, cells in re.findall(r"^\| `raw\.(\w+)` \| (.+) \|$", text, flags=re.M):
+    for table, cells in re.findall(r"^\| `raw\.(\w+)` \| (.+) \|$", text, flags=re.MULTILINE):
         cells = re.sub(r"\([^)]*\)", "", cells)  # drop explanations in parentheses
         tables[table] = re.findall(r"`(\w+)(?: ([A-Z]+(?:\[\])?))?`", cells)
     return tables

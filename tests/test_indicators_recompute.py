@@ -16,9 +16,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from test_dbt_raw_fixture import random_raw, write_raw
 
 from pipelines import transform
-from test_dbt_raw_fixture import random_raw, write_raw
 
 WORK = {"beskaeftiget", "selvstaendig", "fleksjob"}
 WORK_OR_EDU = WORK | {"under_uddannelse"}
@@ -29,9 +29,20 @@ TEMP_BENEFIT = BENEFIT - {"foertidspension", "efterloen"}
 KEY = ["indicator_id", "period_type", "period", "area", "sex"]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = write_raw(tmp_path_factory.mktemp("recompute") / "warehouse.duckdb", random_raw(seed=11))
+@pytest.fixture(scope="module", params=["sample", "edge_fixture"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's sample deliveries through the real ingest (two years, ~400 residents),
+    and this suite's raw fixture with its edge cases (gap month, exact 10 %, two schools...)."""
+    folder = tmp_path_factory.mktemp(request.param)
+    path = folder / "warehouse.duckdb"
+    if request.param == "sample":
+        from pipelines.ingest import ingest_all
+        from pipelines.sample import generate
+
+        generate(folder / "raw", residents=400, start="2023-10", end="2025-09", seed=7)
+        ingest_all(folder / "raw", path, run_id="recompute-test")
+    else:
+        write_raw(path, random_raw(seed=11))
     transform.build(path)
     return path
 
@@ -50,7 +61,7 @@ def read_raw(path: Path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(path), read_only=True) as con:
         frames = {t: con.execute(f"select * from raw.{t}").df()
                   for t in ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")}
-    for name, frame in frames.items():
+    for frame in frames.values():
         if "period_start" in frame:
             frame["month"] = pd.to_datetime(frame["period_start"]).dt.to_period("M")
     return frames
@@ -137,7 +148,7 @@ def person_months(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         area=("boligomraade", "first"), areas=("boligomraade", "nunique"),
         partner=("partner", lambda p: p.notna().any() and (p.fillna("").str.strip() != "").any()),
         month=("month", "first")).reset_index()
-    assert (sessions["areas"] == 1).all()  # the fixture holds each session in one area
+    assert (sessions["areas"] == 1).all()  # both data sets hold each session in one area
     sessions["sex"] = None
     sessions["person_id"] = sessions["aktivitet_id"] + "|" + sessions["dato"].astype(str)
     out["S_BROBYGNING"] = units(sessions, sessions["partner"])

@@ -5,8 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from test_ingest_support import cpr10, form, ingest, load_log, pseudonym, quarantine, query, write_csv
+from test_ingest_support import (
+    cpr10,
+    form,
+    ingest,
+    load_log,
+    pseudonym,
+    quarantine,
+    query,
+    write_csv,
+)
 
 
 @pytest.fixture
@@ -64,18 +72,29 @@ def _invalid_cprs() -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("kind", list(_invalid_cprs()))
-def test_invalid_cpr_is_quarantined(raw, wh, kind):
-    bad = _invalid_cprs()[kind]
-    good = [form(cpr10(dt.date(1980, 1, 1) + dt.timedelta(days=i), serial=i)) for i in range(2)]
-    write_csv(raw, "beskaeftigelse", "b.csv", _status_rows([good[0], bad, good[1]]))
+@pytest.fixture(scope="module")
+def invalid_run(tmp_path_factory):
+    """One run over a file per invalid kind, each between two valid rows and in its own month."""
+    raw, wh = tmp_path_factory.mktemp("cpr") / "raw", tmp_path_factory.mktemp("cpr") / "wh.duckdb"
+    for i, bad in enumerate(_invalid_cprs().values()):
+        good = [form(cpr10(dt.date(1980, 1, 1) + dt.timedelta(days=d), serial=d)) for d in range(2)]
+        period = f"{2020 + i // 12}-{i % 12 + 1:02d}"
+        write_csv(raw, "beskaeftigelse", f"case_{i:02d}.csv", _status_rows([good[0], bad, good[1]], period))
     ingest(raw, wh)
-    assert query(wh, "select count(*) from raw.beskaeftigelse") == [(2,)]
-    [q] = quarantine(wh)
+    return wh
+
+
+@pytest.mark.parametrize("kind", list(_invalid_cprs()))
+def test_invalid_cpr_is_quarantined(invalid_run, kind):
+    wh, i = invalid_run, list(_invalid_cprs()).index(kind)
+    bad, path = _invalid_cprs()[kind], f"beskaeftigelse/case_{i:02d}.csv"
+    [q] = [q for q in quarantine(wh) if q["file_path"] == path]
     assert (q["source_row"], q["column_name"]) == (3, "cpr")
     assert "cpr" in q["reason"].lower()
     assert bad not in q["reason"] and bad.replace("-", "") not in q["reason"]
-    assert load_log(wh)[0]["rows_quarantined"] == 1
+    [entry] = [e for e in load_log(wh) if e["file_path"] == path]
+    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"]) == (3, 2, 1)
+    assert query(wh, "select count(*) from raw.beskaeftigelse where load_id = ?", [entry["load_id"]]) == [(2,)]
 
 
 def test_empty_cpr_is_missing_where_required_and_allowed_in_deltagelse(raw, wh):
@@ -112,14 +131,16 @@ def test_century_rule(raw, wh):
     assert quarantine(wh) == []
 
 
-@pytest.mark.parametrize(("seventh", "valid", "year"), [(0, False, 1900), (3, False, 1900), (4, True, 2000),
-                                                        (9, True, 2000), (5, True, 2000), (8, True, 2000)])
-def test_29_february_00_depends_on_the_century(raw, wh, seventh, valid, year):
-    write_csv(raw, "beskaeftigelse", "b.csv", _status_rows([number(29, 2, 0, seventh, 123)]))
+def test_29_february_00_depends_on_the_century(raw, wh):
+    # 1900 is no leap year, 2000 is: the same DDMMYY is invalid or valid by the 7th digit
+    expected = {0: None, 3: None, 4: dt.date(2000, 2, 29), 9: dt.date(2000, 2, 29), 5: dt.date(2000, 2, 29),
+                8: dt.date(2000, 2, 29)}
+    numbers = {seventh: number(29, 2, 0, seventh, 100 + seventh) for seventh in expected}
+    write_csv(raw, "beskaeftigelse", "b.csv", _status_rows(list(numbers.values())))
     ingest(raw, wh)
-    rows = query(wh, "select birth_date from raw.beskaeftigelse")
-    assert rows == ([(dt.date(year, 2, 29),)] if valid else [])
-    assert len(quarantine(wh)) == (0 if valid else 1)
+    loaded = dict(query(wh, "select person_id, birth_date from raw.beskaeftigelse"))
+    assert {seventh: loaded.get(pseudonym(n)) for seventh, n in numbers.items()} == expected
+    assert [q["source_row"] for q in quarantine(wh)] == [2, 3]
 
 
 def test_future_birth_date_is_valid(raw, wh):

@@ -6,8 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from test_ingest_support import HEADERS, ingest, load_log, person, query, records, write_csv, write_text
+from test_ingest_support import (
+    HEADERS,
+    ingest,
+    load_log,
+    person,
+    query,
+    records,
+    write_csv,
+    write_text,
+)
 
 
 @pytest.fixture
@@ -39,7 +47,7 @@ def _snapshot(wh) -> dict:
 def test_a_later_file_in_path_order_replaces_the_period_within_a_run(raw, wh):
     # the correction is written first (older mtime) but sorts later: path order decides
     write_csv(raw, "beboere", "beboere_2024-01_rettet.csv", _residents("2024-01", range(10, 12)))
-    write_csv(raw, "beboere", "beboere_2024-01.csv", _residents("2024-01", range(0, 3)))
+    write_csv(raw, "beboere", "beboere_2024-01.csv", _residents("2024-01", range(3)))
     ingest(raw, wh)
     assert _by_period(wh) == {dt.date(2024, 1, 1): (2, "beboere/beboere_2024-01_rettet.csv", "beboere/beboere_2024-01_rettet.csv")}
     log = {e["file_path"]: e["load_id"] for e in load_log(wh)}
@@ -52,7 +60,7 @@ def test_a_later_file_in_path_order_replaces_the_period_within_a_run(raw, wh):
 
 
 def test_a_file_with_two_periods_and_a_correction_of_one_across_runs(raw, wh):
-    write_csv(raw, "beboere", "b_2024.csv", _residents("2024-01", range(0, 4)) + _residents("2024-02", range(0, 5)))
+    write_csv(raw, "beboere", "b_2024.csv", _residents("2024-01", range(4)) + _residents("2024-02", range(5)))
     ingest(raw, wh, "run-1")
     assert {p: n for p, (n, _, _) in _by_period(wh).items()} == {dt.date(2024, 1, 1): 4, dt.date(2024, 2, 1): 5}
     [first] = load_log(wh)

@@ -6,10 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from test_ingest_support import (
-    HEADERS, cpr10, form, ingest, load_log, person, pseudonym, quarantine, query, write_csv,
-    write_text, write_xlsx,
+    HEADERS,
+    cpr10,
+    form,
+    ingest,
+    load_log,
+    person,
+    pseudonym,
+    quarantine,
+    query,
+    write_csv,
+    write_text,
+    write_xlsx,
 )
 
 
@@ -45,7 +54,7 @@ def test_delimiter_detected_per_file(raw, wh, delimiter, suffix, shown):
     assert entry["file_format"].endswith(shown)
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"])
 def test_encoding_detected_per_file(raw, wh, encoding):
     company = "Boligselskabet Viborg – afd. Øst" if encoding == "cp1252" else "Boligselskabet Århus"
     if encoding == "cp1252":
@@ -57,8 +66,8 @@ def test_encoding_detected_per_file(raw, wh, encoding):
     ingest(raw, wh)
     assert query(wh, "select boligomraade, boligselskab from raw.beboere") == [("Houlkær", company)]
     assert query(wh, "select status from raw.beskaeftigelse") == [("foertidspension",)]
-    formats = {row["file_format"] for row in load_log(wh)}
-    assert all(encoding in f.split(";") for f in formats), formats
+    formats = {row["file_path"]: row["file_format"].split(";") for row in load_log(wh)}
+    assert formats["beboere/beboere_2024-02.csv"][1] == encoding
 
 
 def test_byte_undefined_in_cp1252_reads_as_latin1_and_run_goes_on(raw, wh):
@@ -159,16 +168,15 @@ def test_all_four_date_forms(raw, wh):
     assert query(wh, "select count(*) from raw.deltagelse") == [(len(dates),)]
 
 
-@pytest.mark.parametrize("bad", ["2024-02-30", "30.02.2024", "05.03.24", "2024/03/05", "5 marts 2024", "45356"])
-def test_a_date_outside_the_contract_forms_is_quarantined(raw, wh, bad):
+def test_a_date_outside_the_contract_forms_is_quarantined(raw, wh):
     # a two-digit year or a spreadsheet serial number would be a guess: the contract lists the forms
+    bad = ["2024-02-30", "30.02.2024", "05.03.24", "2024/03/05", "5 marts 2024", "45356", "2024-03-05T10:00"]
     write_csv(raw, "deltagelse", "d.csv", [
-        ["2024-03-05", "A1", "Fodbold", "S", "Houlkær", "", person(1), "deltager"],
-        [bad, "A1", "Fodbold", "S", "Houlkær", "", person(2), "deltager"],
+        [d, "A1", "Fodbold", "S", "Houlkær", "", person(i), "deltager"] for i, d in enumerate(["2024-03-05", *bad])
     ])
     ingest(raw, wh)
-    assert query(wh, "select count(*) from raw.deltagelse") == [(1,)]
-    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(3, "dato")]
+    assert query(wh, "select source_row from raw.deltagelse") == [(2,)]
+    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(i + 3, "dato") for i in range(len(bad))]
 
 
 def test_period_forms(raw, wh):
@@ -204,7 +212,7 @@ def test_blank_lines_and_trailing_spaces_are_ignored_and_rows_keep_their_line_nu
         f"2024-01;{person(2)};Houlkær;12;",                     # 7
         "",                                                    # 8
         "",                                                    # 9
-        f"2024-01;not-a-cpr;Houlkær;12;",                       # 10: quarantined, with its line number
+        "2024-01;not-a-cpr;Houlkær;12;",                       # 10: quarantined, with its line number
         f"2024-01;{person(3)};Houlkær;12;",                     # 11
     ]
     write_text(raw, "beboere", "b.csv", lines, newline="\r\n")
@@ -224,7 +232,7 @@ def test_quoted_fields_with_delimiter_and_newline(raw, wh):
         ";".join(HEADERS["deltagelse"]),
         f'2024-01-09;A1;"Lektiecafé; Houlkær";U;Houlkær;"Viborg\nBibliotek";{person(1)};deltager',
         f"2024-01-09;A1;Lektiecafé;U;Houlkær;;{person(2)};deltager",
-        f"2024-01-09;A1;Lektiecafé;U;Houlkær;;not-a-cpr;deltager",
+        "2024-01-09;A1;Lektiecafé;U;Houlkær;;not-a-cpr;deltager",
     ])
     ingest(raw, wh)
     assert query(wh, "select aktivitet, partner, source_row from raw.deltagelse order by source_row") == [
@@ -242,4 +250,16 @@ def test_a_row_with_more_fields_than_the_header_is_quarantined_not_the_file(raw,
     ])
     ingest(raw, wh)
     assert query(wh, "select source_row from raw.beboere order by 1") == [(2,), (4,)]
-    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(3, "boligselskab")]
+    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(3, "(række)")]
+    assert "felter" in quarantine(wh)[0]["reason"]
+
+
+def test_excel_unicode_text_export_utf16_tab_with_blank_lines(raw, wh):
+    # Excel's "Unicode text (.txt)": UTF-16 with BOM, tab-delimited, CRLF
+    write_text(raw, "beskaeftigelse", "b.txt", [
+        "Periode\tCPR\tStatus", f"2024-01\t{person(1)}\tFørtidspension", "", f"2024-01\t{person(2)}\tx",
+    ], encoding="utf-16", newline="\r\n")
+    ingest(raw, wh)
+    assert query(wh, "select status, source_row from raw.beskaeftigelse") == [("foertidspension", 2)]
+    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(4, "status")]
+    assert load_log(wh)[0]["file_format"] == "txt;utf-16;tab"

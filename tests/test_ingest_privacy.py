@@ -7,7 +7,6 @@ import logging
 import re
 
 import duckdb
-
 from test_ingest_support import HEADERS, cpr10, form, ingest, write_csv, write_text, write_xlsx
 
 CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)|(?<!\d)\d{9}(?!\d)")
@@ -73,7 +72,7 @@ def test_no_cpr_in_warehouse_logs_or_summary(tmp_path, caplog):
         tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
         assert len(tables) >= 9
         for schema, table in tables:
-            columns = con.execute(f"select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            columns = con.execute("select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
                                   [schema, table]).fetchall()
             for (column,) in columns:
                 values = [v for (v,) in con.execute(f'select distinct "{column}"::varchar from {schema}.{table}').fetchall()

@@ -9,9 +9,18 @@ import hmac
 import stat
 
 import pytest
+from test_ingest_support import (
+    configured_key,
+    cpr10,
+    form,
+    ingest,
+    load_log,
+    pseudonym,
+    query,
+    write_csv,
+)
 
 from pipelines.ingest import KeyMismatchError, Pseudonymizer, ingest_all, load_key
-from test_ingest_support import configured_key, cpr10, form, ingest, load_log, pseudonym, query, write_csv
 
 KEY_ENV = "HELHEDSPLAN_PSEUDONYM_KEY"
 KEY_FILE_ENV = "HELHEDSPLAN_PSEUDONYM_KEY_FILE"

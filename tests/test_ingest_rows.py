@@ -6,11 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from test_ingest_support import (
+    cpr10,
+    form,
+    ingest,
+    load_log,
+    person,
+    pseudonym,
+    quarantine,
+    query,
+    write_csv,
+)
 
 from pipelines.catalogue import status_codes
-from test_ingest_support import (
-    cpr10, form, ingest, load_log, person, pseudonym, quarantine, query, write_csv,
-)
 
 
 @pytest.fixture
@@ -23,16 +31,18 @@ def wh(tmp_path):
     return tmp_path / "wh.duckdb"
 
 
-def _good(source: str, i: int) -> dict[str, str]:
-    """A valid row of `source` for the i-th fake person."""
+def _good(source: str, i: int, month: int = 0) -> dict[str, str]:
+    """A valid row of `source` for the i-th fake person, in the month (or school year) `month` after the first."""
+    period = f"{2024 + month // 12}-{month % 12 + 1:02d}"
     return {
-        "beboere": {"periode": "2024-01", "cpr": person(i), "boligomraade": "Houlkær", "afdeling": "12",
+        "beboere": {"periode": period, "cpr": person(i), "boligomraade": "Houlkær", "afdeling": "12",
                     "boligselskab": "Selskab"},
-        "skole": {"periode": "2024-01", "cpr": person(i), "skole": "Vestervang", "klassetrin": "4",
+        "skole": {"periode": period, "cpr": person(i), "skole": "Vestervang", "klassetrin": "4",
                   "skoledage": "20", "fravaersdage": "1,5"},
-        "karakterer": {"skoleaar": "2023/24", "cpr": person(i), "fag": "dansk", "karakter": "7"},
-        "beskaeftigelse": {"periode": "2024-01", "cpr": person(i), "status": "dagpenge"},
-        "deltagelse": {"dato": "2024-01-10", "aktivitet_id": "A1", "aktivitet": "Lektiecafé", "delaftale": "U",
+        "karakterer": {"skoleaar": f"{2023 + month}/{(24 + month) % 100:02d}", "cpr": person(i), "fag": "dansk",
+                       "karakter": "7"},
+        "beskaeftigelse": {"periode": period, "cpr": person(i), "status": "dagpenge"},
+        "deltagelse": {"dato": f"{period}-10", "aktivitet_id": "A1", "aktivitet": "Lektiecafé", "delaftale": "U",
                        "boligomraade": "Houlkær", "partner": "", "cpr": person(i), "rolle": "deltager"},
     }[source]
 
@@ -89,20 +99,37 @@ BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("source", "column", "value"), BAD_ROWS,
-                         ids=[f"{s}-{c}-{i}" for i, (s, c, _) in enumerate(BAD_ROWS)])
-def test_a_bad_row_is_quarantined_and_the_rest_of_the_file_loads(raw, wh, source, column, value):
-    bad = _good(source, 2) | {column: value()}
-    _write(raw, source, [_good(source, 1), bad, _good(source, 3)])
+@pytest.fixture(scope="module")
+def bad_rows_run(tmp_path_factory):
+    """One run over a file per bad-row case (each in its own month, so none supersedes another)."""
+    raw, wh = tmp_path_factory.mktemp("bad") / "raw", tmp_path_factory.mktemp("bad") / "wh.duckdb"
+    for case, (source, column, value) in enumerate(BAD_ROWS):
+        bad = _good(source, 2, case) | {column: value()}
+        _write(raw, source, [_good(source, 1, case), bad, _good(source, 3, case)], name=f"case_{case:02d}.csv")
     ingest(raw, wh)
-    [q] = quarantine(wh)
-    assert (q["source"], q["file_path"], q["source_row"], q["column_name"]) == (source, f"{source}/f.csv", 3, column)
+    return wh
+
+
+@pytest.mark.parametrize("case", range(len(BAD_ROWS)), ids=[f"{s}-{c}-{i}" for i, (s, c, _) in enumerate(BAD_ROWS)])
+def test_a_bad_row_is_quarantined_and_the_rest_of_the_file_loads(bad_rows_run, case):
+    wh, (source, column, _) = bad_rows_run, BAD_ROWS[case]
+    path = f"{source}/case_{case:02d}.csv"
+    [q] = [q for q in quarantine(wh) if q["file_path"] == path]
+    assert (q["source"], q["source_row"], q["column_name"]) == (source, 3, column)
     assert q["reason"].startswith(column)
     cpr = person(2)
     assert cpr not in q["reason"] and cpr.replace("-", "") not in q["reason"]
-    assert query(wh, f"select source_row from raw.{source} order by 1") == [(2,), (4,)]
-    [entry] = load_log(wh)
-    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"]) == (3, 2, 1)
+    [entry] = [e for e in load_log(wh) if e["file_path"] == path]
+    assert (entry["outcome"], entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"]) == ("loaded", 3, 2, 1)
+    loaded = query(wh, f"select source_row from raw.{source} where load_id = ? order by 1", [entry["load_id"]])
+    assert loaded == [(2,), (4,)]
+
+
+def test_no_cpr_value_in_quarantine_or_load_log(bad_rows_run):
+    written = [person(i) for i in (1, 2, 3)] + [v() for s, c, v in BAD_ROWS if c == "cpr" and len(v()) >= 7]
+    text = str(quarantine(bad_rows_run)) + str(load_log(bad_rows_run))
+    assert len(quarantine(bad_rows_run)) == len(BAD_ROWS)
+    assert [w for w in written if w in text or w.replace("-", "") in text] == []
 
 
 def test_boundaries_of_the_rules_are_valid(raw, wh):

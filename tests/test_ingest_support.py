@@ -80,7 +80,7 @@ def write_text(raw: Path, source: str, name: str, lines: list[str], *, encoding:
                newline: str = "\n") -> Path:
     path = raw / source / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(newline.join(lines).encode(encoding) + newline.encode(encoding))
+    path.write_bytes((newline.join(lines) + newline).encode(encoding))
     return path
 
 

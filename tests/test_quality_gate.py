@@ -85,6 +85,21 @@ def test_quarantined_share_per_file_of_the_run(warehouse, tmp_path, quarantined,
         assert "beskaeftigelse/beskaeftigelse_2025-08_rettet.csv: 20 %" in line
 
 
+def test_rejected_file_of_the_run_is_a_warning(warehouse, tmp_path):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            """
+            insert into raw.load_log values (900, 'test-run', 'skole', 'skole/skole_2025-09.xlsx',
+                   'ab', 10, 'xlsx', 'rejected', 0, 0, 0, 0, [], '2025-09',
+                   'mangler kolonnen cpr', timestamp '2026-02-01 08:00:00')
+            """
+        )
+    result = gate(warehouse, tmp_path, load_ids=[900])
+    assert result.passed, result.summary
+    assert names(result.warnings) == {"delivery_files.rejected_files"}
+    assert finding(result, "delivery_files.rejected_files").examples == ["skole/skole_2025-09.xlsx"]
+
+
 def test_without_load_ids_every_current_file_is_checked(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         add_file(con, "skole", date(2025, 8, 1), rows_read=100, rows_quarantined=30)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from test_report_support import build_demo
 
 from pipelines.report.browser import Chromium
-from test_report_support import build_demo
 
 DRAWN_JS = """Array.from(document.querySelectorAll('.chart')).map(c => ({
   id: c.id,

@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_report_support import query
 
 from pipelines.report import build_pdf
 from pipelines.report.demo import write_demo_published
 from pipelines.settings import PROJECT_ROOT
-from test_report_support import query
 
 
 @pytest.fixture(scope="module")
@@ -40,5 +40,5 @@ def test_pdf_without_chromium_says_so(published, tmp_path, monkeypatch):
 def test_install_script_is_quiet_when_chromium_is_there():
     assert Path("/usr/bin/chromium").exists()
     done = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "install-chromium.sh")],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

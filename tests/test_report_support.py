@@ -104,6 +104,6 @@ def danish(value: float, decimals: int = 1) -> str:
 
 def visible_text(html: str) -> str:
     """The page's text without tags, scripts and figure JSON, whitespace collapsed."""
-    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
-    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.DOTALL)
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.DOTALL)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

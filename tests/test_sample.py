@@ -21,9 +21,22 @@ from pipelines.sample import generate
 
 SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
 CODES = {
-    "beskaeftiget", "selvstaendig", "fleksjob", "under_uddannelse", "dagpenge", "kontanthjaelp",
-    "uddannelseshjaelp", "selvforsoergelsesydelse", "sygedagpenge", "ressourceforloeb",
-    "jobafklaring", "ledighedsydelse", "foertidspension", "efterloen", "folkepension", "oevrige",
+    "beskaeftiget",
+    "selvstaendig",
+    "fleksjob",
+    "under_uddannelse",
+    "dagpenge",
+    "kontanthjaelp",
+    "uddannelseshjaelp",
+    "selvforsoergelsesydelse",
+    "sygedagpenge",
+    "ressourceforloeb",
+    "jobafklaring",
+    "ledighedsydelse",
+    "foertidspension",
+    "efterloen",
+    "folkepension",
+    "oevrige",
 }
 WORK = {"beskaeftiget", "selvstaendig", "fleksjob"}
 REQUIRED = {
@@ -37,8 +50,9 @@ REQUIRED = {
 
 # --- a reader written from the data contract -----------------------------------------------
 
+
 def _fold(text: str) -> str:
-    return (text.strip().lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa"))
+    return text.strip().lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -62,8 +76,12 @@ def read(path: Path) -> tuple[pd.DataFrame, dict]:
         header = lines[0]
         delimiter = max([";", ",", "\t"], key=header.count)
         rows = list(csv.reader(lines, delimiter=delimiter))
-        info = {"format": "csv", "encoding": encoding, "delimiter": delimiter,
-                "blank_lines": len(lines) != len(text.splitlines())}
+        info = {
+            "format": "csv",
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "blank_lines": len(lines) != len(text.splitlines()),
+        }
     frame = pd.DataFrame(rows[1:], columns=[_fold(str(h)) for h in rows[0]], dtype=object)
     return frame, info
 
@@ -108,9 +126,12 @@ def period_of(value) -> str | None:
     if isinstance(value, (dt.date, dt.datetime)):
         return f"{value.year:04d}-{value.month:02d}"
     text = str(value).strip()
-    for pattern, order in ((r"(\d{4})-(\d{2})", "ym"), (r"(\d{4})(\d{2})", "ym"),
-                           (r"(\d{4})-(\d{2})-(\d{2})", "ymd"),
-                           (r"(\d{2})[-./](\d{2})[-./](\d{4})", "dmy")):
+    for pattern, order in (
+        (r"(\d{4})-(\d{2})", "ym"),
+        (r"(\d{4})(\d{2})", "ym"),
+        (r"(\d{4})-(\d{2})-(\d{2})", "ymd"),
+        (r"(\d{2})[-./](\d{2})[-./](\d{4})", "dmy"),
+    ):
         match = re.fullmatch(pattern, text)
         if match:
             parts = [int(g) for g in match.groups()]
@@ -149,16 +170,25 @@ def grade(value) -> int | None:
 
 def row_ok(source: str, row: dict) -> bool:
     """The contract's row rules (the ones the generator breaks on purpose)."""
-    if source != "deltagelse" or norm_cpr(row.get("cpr")) is not None:
-        if cpr_birth(norm_cpr(row.get("cpr"))) is None:
-            return False
+    cpr = norm_cpr(row.get("cpr"))
+    if (source != "deltagelse" or cpr is not None) and cpr_birth(cpr) is None:
+        return False  # deltagelse alone may leave cpr empty
     if source == "beskaeftigelse":
         return status_code(row["status"]) is not None and period_of(row["periode"]) is not None
     if source == "skole":
-        days, absent, k = number(row["skoledage"]), number(row["fravaersdage"]), grade(
-            row["klassetrin"])
-        return (days is not None and absent is not None and k is not None and 0 <= k <= 10
-                and days > 0 and 0 <= absent <= days)
+        days, absent, k = (
+            number(row["skoledage"]),
+            number(row["fravaersdage"]),
+            grade(row["klassetrin"]),
+        )
+        return (
+            days is not None
+            and absent is not None
+            and k is not None
+            and 0 <= k <= 10
+            and days > 0
+            and 0 <= absent <= days
+        )
     if source == "karakterer":
         mark = number(row["karakter"])
         return mark is not None and -3 <= mark <= 12 and _fold(row["fag"]) in ("dansk", "matematik")
@@ -179,8 +209,13 @@ def valid_rows(out: Path, source: str, skip_copies: bool = True) -> pd.DataFrame
             continue
         ok = [row_ok(source, row) for row in frame.to_dict("records")]
         frame = frame[ok].copy()
-        key = "skoleaar" if source == "karakterer" else "dato" if source == "deltagelse" else (
-            "periode")
+        key = (
+            "skoleaar"
+            if source == "karakterer"
+            else "dato"
+            if source == "deltagelse"
+            else ("periode")
+        )
         if source == "karakterer":
             frame["period"] = frame[key].astype(str)
         else:
@@ -191,6 +226,7 @@ def valid_rows(out: Path, source: str, skip_copies: bool = True) -> pd.DataFrame
 
 
 # --- fixtures -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> tuple[Path, dict]:
@@ -210,6 +246,7 @@ def _all_files(out: Path) -> dict[str, bytes]:
 
 # --- tests ----------------------------------------------------------------------------------
 
+
 def test_same_seed_gives_identical_bytes_and_another_seed_does_not(small, tmp_path):
     out, _ = small
     again = tmp_path / "again"
@@ -218,6 +255,10 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(small, tmp_pa
     other = tmp_path / "other"
     generate(other, residents=300, start="2024-01", end="2024-12", seed=8)
     assert _all_files(other) != _all_files(out)
+    plain = [tmp_path / "plain1", tmp_path / "plain2"]
+    for folder in plain:
+        generate(folder, residents=2000, start="2024-05", end="2024-06", seed=7, plain=True)
+    assert _all_files(plain[0]) == _all_files(plain[1])
 
 
 def test_every_source_is_delivered_with_its_required_columns(small):
@@ -228,9 +269,9 @@ def test_every_source_is_delivered_with_its_required_columns(small):
         for path, frame, _ in files:
             assert REQUIRED[source] <= set(frame.columns), path.name
         assert summary["rows"][source] > 0
-    months = {p.name[len("beboere_"):len("beboere_") + 7] for p, _, _ in load(out, "beboere")}
+    months = {p.name[len("beboere_") : len("beboere_") + 7] for p, _, _ in load(out, "beboere")}
     assert months == {f"2024-{m:02d}" for m in range(1, 13)}
-    assert [p.name for p, _, _ in load(out, "karakterer")][0].startswith("karakterer_2023-24")
+    assert next(p.name for p, _, _ in load(out, "karakterer")).startswith("karakterer_2023-24")
     assert summary["files"] == sum(1 for p in out.rglob("*") if p.is_file())
 
 
@@ -244,19 +285,32 @@ def test_the_contracts_messy_forms_occur(small):
     assert {";", ",", "\t"} <= {info["delimiter"] for _, _, info in infos}
     assert any(info["blank_lines"] for _, _, info in infos if info["format"] == "csv")
     # xlsx with CPR stored as a number, some with the leading zero lost
-    numeric_cprs = [c for p, f, i in infos if i["format"] == "xlsx" and "cpr" in f
-                    for c in f["cpr"] if isinstance(c, int)]
+    numeric_cprs = [
+        c
+        for p, f, i in infos
+        if i["format"] == "xlsx" and "cpr" in f
+        for c in f["cpr"]
+        if isinstance(c, int)
+    ]
     assert numeric_cprs and any(len(str(c)) == 9 for c in numeric_cprs)
     assert any(p.parent.name == "karakterer" and p.suffix == ".xlsx" for p, _, _ in infos)
     # real date cells in a deltagelse workbook
-    assert any(isinstance(v, dt.datetime) for p, f, i in infos
-               if i["format"] == "xlsx" and p.parent.name == "deltagelse" for v in f["dato"])
+    assert any(
+        isinstance(v, dt.datetime)
+        for p, f, i in infos
+        if i["format"] == "xlsx" and p.parent.name == "deltagelse"
+        for v in f["dato"]
+    )
     # decimal commas, klassetrin as text, odd headers, period and CPR forms
     skole = [(f, i) for p, f, i in infos if p.parent.name == "skole" and i["format"] == "csv"]
     assert any(f["fravaersdage"].str.contains(",").any() for f, _ in skole)
     assert any(f["klassetrin"].str.endswith(". klasse").any() for f, _ in skole)
-    raw_headers = {line for p, _, i in infos if i["format"] == "csv"
-                   for line in [decode(p.read_bytes())[0].splitlines()[0]]}
+    raw_headers = {
+        line
+        for p, _, i in infos
+        if i["format"] == "csv"
+        for line in [decode(p.read_bytes())[0].splitlines()[0]]
+    }
     assert any("Boligområde" in h for h in raw_headers)
     assert any("Fraværsdage" in h for h in raw_headers)
     assert any(" PERIODE " in h for h in raw_headers)
@@ -264,24 +318,41 @@ def test_the_contracts_messy_forms_occur(small):
     assert any(re.fullmatch(r"\d{4}-\d{2}", v) for v in periods)
     assert any(re.fullmatch(r"\d{6}", v) for v in periods)
     assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4}", v) for v in periods)
-    cprs = [str(c) for _, f, i in infos if i["format"] == "csv" and "cpr" in f
-            for c in f["cpr"].head(20)]
+    cprs = [
+        str(c)
+        for _, f, i in infos
+        if i["format"] == "csv" and "cpr" in f
+        for c in f["cpr"].head(20)
+    ]
     assert any(re.fullmatch(r"\d{6}-\d{4}", c) for c in cprs)
     assert any(re.fullmatch(r"\d{10}", c) for c in cprs)
-    dates = {str(v) for p, f, i in infos if p.parent.name == "deltagelse" and i["format"] == "csv"
-             for v in f["dato"].head(1)}
-    for pattern in (r"\d{4}-\d{2}-\d{2}", r"\d{2}-\d{2}-\d{4}", r"\d{2}\.\d{2}\.\d{4}",
-                    r"\d{2}/\d{2}/\d{4}"):
+    dates = {
+        str(v)
+        for p, f, i in infos
+        if p.parent.name == "deltagelse" and i["format"] == "csv"
+        for v in f["dato"].head(1)
+    }
+    for pattern in (
+        r"\d{4}-\d{2}-\d{2}",
+        r"\d{2}-\d{2}-\d{4}",
+        r"\d{2}\.\d{2}\.\d{4}",
+        r"\d{2}/\d{2}/\d{4}",
+    ):
         assert any(re.fullmatch(pattern, d) for d in dates), pattern
     statuses = {v for _, f, _ in load(out, "beskaeftigelse") for v in f["status"]}
     assert {"Førtidspension", "Kontanthjælp", "FØRTIDSPENSION"} <= statuses
     assert any("hjemrejseydelse" in s.lower() for s in statuses)
-    areas = {v for s in ("beboere", "deltagelse") for _, f, _ in load(out, s)
-             for v in f["boligomraade"]}
+    areas = {
+        v for s in ("beboere", "deltagelse") for _, f, _ in load(out, s) for v in f["boligomraade"]
+    }
     assert any(v != v.strip() for v in areas) and "OVERLUND" in {v.strip() for v in areas}
     optional = {"boligselskab", "partner", "cpr"}
-    extra_columns = {c for s in SOURCES for _, f, _ in load(out, s)
-                     for c in set(f.columns) - REQUIRED[s] - optional}
+    extra_columns = {
+        c
+        for s in SOURCES
+        for _, f, _ in load(out, s)
+        for c in set(f.columns) - REQUIRED[s] - optional
+    }
     assert len(extra_columns) >= 2
 
 
@@ -334,15 +405,15 @@ def test_no_school_in_july_and_exams_in_june(small):
 
 
 def test_cpr_numbers_are_valid_and_residents_plausible(bigger):
-    out, summary = bigger
+    out, _summary = bigger
     beboere = valid_rows(out, "beboere")
     months = beboere.groupby("period")["cpr"].nunique()
     assert len(months) == 12 and months.between(2700, 3300).all()
     births = beboere["cpr"].map(lambda c: cpr_birth(norm_cpr(c)))
     assert births.notna().all()
-    last_day = beboere["period"].map(lambda p: dt.date(int(p[:4]), int(p[5:]),
-                                                       calendar.monthrange(int(p[:4]),
-                                                                           int(p[5:]))[1]))
+    last_day = beboere["period"].map(
+        lambda p: dt.date(int(p[:4]), int(p[5:]), calendar.monthrange(int(p[:4]), int(p[5:]))[1])
+    )
     age = [(d - b).days / 365.25 for d, b in zip(last_day, births)]
     age = pd.Series(age)
     assert age.min() >= 0 and age.max() < 106
@@ -368,8 +439,11 @@ def test_employment_benefits_and_school_are_realistic(bigger):
     jobs["cpr10"] = jobs["cpr"].map(norm_cpr)
     jobs["code"] = jobs["status"].map(status_code)
     jobs = jobs.drop_duplicates(["period", "cpr10"], keep=False)
-    panel = beboere[["period", "cpr10"]].drop_duplicates().merge(
-        jobs[["period", "cpr10", "code"]], on=["period", "cpr10"], how="left")
+    panel = (
+        beboere[["period", "cpr10"]]
+        .drop_duplicates()
+        .merge(jobs[["period", "cpr10", "code"]], on=["period", "cpr10"], how="left")
+    )
     birth = panel["cpr10"].map(cpr_birth)
     year = panel["period"].str[:4].astype(int)
     month = panel["period"].str[5:].astype(int)
@@ -384,9 +458,8 @@ def test_employment_benefits_and_school_are_realistic(bigger):
     assert 0.8 < working_age["code"].notna().mean() <= 1.0  # the register covers nearly all
     assert (panel.loc[age >= 67, "code"].dropna() == "folkepension").mean() > 0.95
     # statuses are sticky: few people change in a month
-    wide = working_age.pivot_table(index="cpr10", columns="period", values="code",
-                                   aggfunc="first")
-    changes = (wide.ne(wide.shift(axis=1)) & wide.notna() & wide.shift(axis=1).notna())
+    wide = working_age.pivot_table(index="cpr10", columns="period", values="code", aggfunc="first")
+    changes = wide.ne(wide.shift(axis=1)) & wide.notna() & wide.shift(axis=1).notna()
     per_month = changes.iloc[:, 1:].sum().sum() / wide.iloc[:, 1:].notna().sum().sum()
     assert 0.01 < per_month < 0.08
     # school absence: most pupils low, a long right tail

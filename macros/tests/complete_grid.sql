@@ -10,9 +10,7 @@
 
     periods as (
         select * from {{ ref('int_indicator_periods') }}
-        {%- if period_types %}
-        where period_type in ('{{ period_types | join("', '") }}')
-        {%- endif %}
+        where {{ "period_type in ('" ~ (period_types | join("', '")) ~ "')" if period_types else 'true' }}
     ),
 
     catalogue as (

@@ -57,24 +57,78 @@ period_rows as (
             and period_months.month_start = person_months.month_start
 ),
 
-aggregated as (
+-- One row per unit and period in each area it lived in: distinct persons become plain counts.
+unit_periods as (
     select
         indicator_id,
         period_type,
         period,
-        case when grouping(area) = 1 then 'all' else area end as area,
+        area,
+        sex,
+        person_id,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        bool_or(in_numerator) as in_numerator
+    from period_rows
+    group by indicator_id, period_type, period, area, sex, person_id
+),
+
+-- The same over all areas: a person who moved within the period counts once in `all`.
+unit_periods_all_areas as (
+    select
+        indicator_id,
+        period_type,
+        period,
+        sex,
+        person_id,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        bool_or(in_numerator) as in_numerator
+    from unit_periods
+    group by indicator_id, period_type, period, sex, person_id
+),
+
+-- Sessions (S_BROBYGNING) have no person and no sex: they only reach the sex `all` cells.
+by_area as (
+    select
+        indicator_id,
+        period_type,
+        period,
+        area,
         case when grouping(sex) = 1 then 'all' else sex end as sex,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
-        count(distinct person_id) as persons,
-        count(distinct case when in_numerator then person_id end) as persons_in_numerator
-    from period_rows
+        count(person_id) as persons,
+        count(case when in_numerator then person_id end) as persons_in_numerator
+    from unit_periods
     group by grouping sets (
         (indicator_id, period_type, period, area, sex),
-        (indicator_id, period_type, period, area),
+        (indicator_id, period_type, period, area)
+    )
+),
+
+all_areas as (
+    select
+        indicator_id,
+        period_type,
+        period,
+        'all' as area,
+        case when grouping(sex) = 1 then 'all' else sex end as sex,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(person_id) as persons,
+        count(case when in_numerator then person_id end) as persons_in_numerator
+    from unit_periods_all_areas
+    group by grouping sets (
         (indicator_id, period_type, period, sex),
         (indicator_id, period_type, period)
     )
+),
+
+aggregated as (
+    select * from by_area
+    union all
+    select * from all_areas
 ),
 
 grid as (

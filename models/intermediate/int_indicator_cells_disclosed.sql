@@ -6,7 +6,9 @@ cells as (
     select * from {{ ref('int_indicator_cells') }}
 ),
 
-{{ disclosure_control('cells', var('disclosure_k'), var('secondary_suppression_rounds')) }}
+{{ disclosure_control(
+    'cells', var('disclosure_k') | int, var('secondary_suppression_rounds') | int
+) }}
 
 final as (
     select * from disclosed

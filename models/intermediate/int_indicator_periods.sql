@@ -49,6 +49,24 @@ latest_exam_year as (
     limit 1
 ),
 
+exam_periods as (
+    select
+        'year' as period_type,
+        period,
+        period_start,
+        period_end,
+        is_complete
+    from exam_years
+    union all
+    select
+        'rolling12' as period_type,
+        period,
+        period_start,
+        period_end,
+        is_complete
+    from latest_exam_year
+),
+
 yearly as (
     select
         catalogue.indicator_id,
@@ -58,23 +76,7 @@ yearly as (
         exam_periods.period_end,
         exam_periods.is_complete
     from catalogue
-    cross join (
-        select
-            'year' as period_type,
-            period,
-            period_start,
-            period_end,
-            is_complete
-        from exam_years
-        union all
-        select
-            'rolling12' as period_type,
-            period,
-            period_start,
-            period_end,
-            is_complete
-        from latest_exam_year
-    ) as exam_periods
+    cross join exam_periods
     where catalogue.grain = 'year'
 ),
 

@@ -13,8 +13,9 @@ bounds as (
 ),
 
 series as (
-    select cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date)
-        as month_start
+    select
+        cast(unnest(generate_series(first_month, last_month, interval 1 month)) as date)
+            as month_start
     from bounds
 ),
 

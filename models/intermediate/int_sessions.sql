@@ -22,7 +22,7 @@ session_area as (
         session_date,
         area,
         row_number() over (
-            partition by activity_id, session_date order by area_rows desc, area
+            partition by activity_id, session_date order by area_rows desc, area asc
         ) as area_rank,
         count(*) over (partition by activity_id, session_date) as areas_on_rows
     from area_rows

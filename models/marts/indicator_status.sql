@@ -81,10 +81,10 @@ final as (
     inner join catalogue on expected.indicator_id = catalogue.indicator_id
     inner join delaftaler on catalogue.delaftale = delaftaler.delaftale
     order by
-        delaftaler.sort_order,
-        catalogue.sort_order,
+        delaftaler.sort_order asc,
+        catalogue.sort_order asc,
         expected.area = 'all' desc,
-        expected.area
+        expected.area asc
 )
 
 select * from final

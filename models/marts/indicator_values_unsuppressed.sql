@@ -36,13 +36,13 @@ final as (
     inner join delaftaler on catalogue.delaftale = delaftaler.delaftale
     where cells.period_type in ('month', 'quarter', 'year')
     order by
-        delaftaler.sort_order,
-        catalogue.sort_order,
-        case cells.period_type when 'month' then 1 when 'quarter' then 2 else 3 end,
-        cells.period_start,
+        delaftaler.sort_order asc,
+        catalogue.sort_order asc,
+        case cells.period_type when 'month' then 1 when 'quarter' then 2 else 3 end asc,
+        cells.period_start asc,
         cells.area = 'all' desc,
-        cells.area,
-        case cells.sex when 'all' then 1 when 'female' then 2 else 3 end
+        cells.area asc,
+        case cells.sex when 'all' then 1 when 'female' then 2 else 3 end asc
 )
 
 select * from final

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.ingest.load import FileOutcome, IngestError, ingest_source, ingest_source_files, open_warehouse
+from pipelines.ingest.load import (
+    FileOutcome,
+    IngestError,
+    ingest_source,
+    ingest_source_files,
+    open_warehouse,
+)
 from pipelines.ingest.pseudonym import KeyMismatchError, Pseudonymizer, load_key
 from pipelines.settings import SOURCES
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -56,13 +57,16 @@ class IngestError(RuntimeError):
 def open_warehouse(warehouse: Path, pseudonymizer: Pseudonymizer) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory connection (raw CPR numbers never touch the warehouse file) with the warehouse
     attached as `wh`, after checking the pseudonym key."""
-    con = duckdb.connect()
-    try:
-        attach(con, warehouse, WH)
-        check_key(con, pseudonymizer.fingerprint, warehouse, WH)
-        yield con
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="helhedsplan-ingest-") as spill:
+        # DuckDB spills large intermediate results to disk: to a private folder deleted afterwards,
+        # not to `.tmp` in the working directory
+        con = duckdb.connect(config={"temp_directory": spill})
+        try:
+            attach(con, warehouse, WH)
+            check_key(con, pseudonymizer.fingerprint, warehouse, WH)
+            yield con
+        finally:
+            con.close()
 
 
 def ingest_source(
@@ -156,12 +160,15 @@ def _load_rows(con, source, rel, present, rows_read, pseudonymizer) -> FileOutco
                 select {keys}, list_filter([{differs}], lambda c: c is not null) as differs
                 from passed group by {keys}) where len(differs) > 0"""
         )
-        what = " og ".join(_KEY_NAMES[k] for k in key)
-        bad.append(
-            f"""select source_row, period, differs[1] as column_name,
+        names = [_KEY_NAMES[k] for k in key]
+        what = ", ".join(names[:-1]) + " og " + names[-1]
+        con.execute(
+            f"""create or replace temp table conflicts as
+            select source_row, period, differs[1] as column_name,
                 'konflikt: rækker for samme {what} med forskellig ' || array_to_string(differs, ', ') as reason
             from passed join conflict_keys using ({keys})"""
         )
+        bad.append("select * from conflicts")
         con.execute(f"create or replace temp table passed as select passed.* from passed anti join conflict_keys using ({keys})")
 
     # exact duplicates collapse (not unregistered participants: each is another person)

@@ -1,12 +1,14 @@
 """Reads one delivery file, whatever its form, into an all-VARCHAR DuckDB table with spreadsheet row numbers.
 
-Raw files are only read, never changed. Windows-1252 text that DuckDB cannot decode offline, and
+Raw files are only read, never changed. Windows-1252, Latin-1 and UTF-16 text (DuckDB cannot decode
+them offline), and
 text with empty lines (which DuckDB would skip, shifting row numbers), is read from a temporary
 UTF-8 copy, deleted afterwards. Row numbers are as a spreadsheet shows them: header = 1.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import re
@@ -21,7 +23,7 @@ import pandas as pd
 TEXT_SUFFIXES = {".csv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx"}
 DELIMITERS = (";", "\t", ",")
-_EMPTY_LINE = re.compile(rb"\n\r?\n")
+_EMPTY_LINE = re.compile(r"\n\r?\n")
 OVERFLOW = "_overflow"  # a header name never starts with '_' once normalised
 
 
@@ -72,6 +74,8 @@ def read_into(con: duckdb.DuckDBPyConnection, info: FileInfo, data: bytes, table
 def _detect_encoding(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # Excel's "Unicode text" export (tab-delimited .txt)
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -104,22 +108,24 @@ def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
     if not data.strip():
         raise UnreadableFile("filen er tom")
     encoding = _detect_encoding(data)
-    text = data.decode(encoding)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise UnreadableFile(f"filen kunne ikke læses som {encoding}-tekst") from None
     lines = text.splitlines()
     leading_blank = next(i for i, line in enumerate(lines) if line.strip())
     first = lines[leading_blank]
     delimiter = _detect_delimiter(first)
     columns = _header_columns(first, delimiter)
     columns[OVERFLOW] = "VARCHAR"  # catches a row with more fields than the header
-    has_empty_lines = _EMPTY_LINE.search(data.rstrip(b"\r\n")) is not None or data.startswith((b"\n", b"\r"))
+    has_empty_lines = _EMPTY_LINE.search(text.rstrip("\r\n")) is not None or text.startswith(("\n", "\r"))
 
-    duck_encoding = "latin-1" if encoding == "latin-1" else "utf-8"
     with tempfile.TemporaryDirectory(prefix="helhedsplan-") as tmp:
         source = path
-        if encoding == "cp1252" or has_empty_lines:
+        # DuckDB decodes neither Windows-1252 offline nor Latin-1 with bytes 0x80-0x9F: Python does
+        if encoding not in ("utf-8", "utf-8-sig") or has_empty_lines:
             source = Path(tmp) / "transcoded.csv"
             source.write_text(_fill_empty_lines(text, delimiter) if has_empty_lines else text, encoding="utf-8")
-            duck_encoding = "utf-8"
         for parallel in (True, False):  # the parallel reader refuses quoted newlines with null padding
             try:
                 con.execute(
@@ -127,7 +133,7 @@ def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
                     select * from read_csv(?, delim = ?, header = true, all_varchar = true,
                         encoding = ?, quote = '"', escape = '"', null_padding = true, strict_mode = false,
                         parallel = {parallel}, auto_detect = false, skip = ?, columns = ?)""",
-                    [str(source), delimiter, duck_encoding, leading_blank, columns],
+                    [str(source), delimiter, "utf-8", leading_blank, columns],
                 )
                 break
             except duckdb.Error as error:
@@ -142,8 +148,6 @@ def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
 
 
 def _header_columns(first_line: str, delimiter: str) -> dict[str, str]:
-    import csv
-
     names = next(csv.reader([first_line], delimiter=delimiter))
     columns: dict[str, str] = {}
     for i, name in enumerate(names):
@@ -172,7 +176,7 @@ def _excel_text(value: object) -> str | None:
 def _read_excel(con, path: Path, table: str) -> ReadResult:
     try:
         frame = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
-    except Exception as error:  # openpyxl raises many kinds for a broken workbook
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
         raise UnreadableFile(f"Excel-filen kunne ikke åbnes ({type(error).__name__})") from None
     frame = frame.map(_excel_text)
     if frame.empty:
@@ -180,7 +184,7 @@ def _read_excel(con, path: Path, table: str) -> ReadResult:
     header = frame.iloc[0].tolist()
     names: list[str] = []
     for i, name in enumerate(header):
-        key = normalise_header(name) if name is not None else f"unnamed_{i + 1}"
+        key = (normalise_header(name) if name is not None else "") or f"unnamed_{i + 1}"
         while key in names:
             key += "_dup"
         names.append(key)

@@ -319,29 +319,29 @@ def mart_jumps(ctx: FrameContext) -> pd.DataFrame:
 
 
 def mart_consistency(ctx: FrameContext) -> pd.DataFrame:
-    """One row per delaftale mart: rows it has that indicator_values lacks, and the reverse."""
+    """One row per delaftale mart: the cells in which it differs from indicator_values."""
     columns = ", ".join(INDICATOR_VALUE_COLUMNS)
     rows = []
     for delaftale in (row["delaftale"] for row in catalogue.delaftaler()):
         table = f"mart_{delaftale}"
         if not _table_exists(ctx.con, "marts", table):
-            rows.append({"mart": table, "exists": False, "rows_differing": None})
+            rows.append({"mart": table, "exists": False, "cells_differing": None})
             continue
         differing = ctx.con.execute(
             f"""
-            select (select count(*) from (
-                        select {columns} from marts.{table}
-                        except all
-                        select {columns} from marts.indicator_values where delaftale = $d))
-                 + (select count(*) from (
-                        select {columns} from marts.indicator_values where delaftale = $d
-                        except all
-                        select {columns} from marts.{table}))
+            select count(distinct ({KEY})) from (
+                (select {columns} from marts.{table}
+                 except all
+                 select {columns} from marts.indicator_values where delaftale = $d)
+                union all
+                (select {columns} from marts.indicator_values where delaftale = $d
+                 except all
+                 select {columns} from marts.{table}))
             """,
             {"d": delaftale},
         ).fetchone()[0]
-        rows.append({"mart": table, "exists": True, "rows_differing": differing})
-    return pd.DataFrame(rows).astype({"rows_differing": "Int64"})
+        rows.append({"mart": table, "exists": True, "cells_differing": differing})
+    return pd.DataFrame(rows).astype({"cells_differing": "Int64"})
 
 
 BUILDERS: dict[str, Callable[[FrameContext], pd.DataFrame]] = {

@@ -4,6 +4,7 @@ charts, collect JavaScript errors, take a full-page screenshot, print a PDF. Off
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 from websockets.sync.client import connect
 
@@ -83,9 +85,9 @@ class Chromium:
         self._id = 0
         self.events: list[dict] = []
 
-    def __enter__(self) -> Chromium:
+    def __enter__(self) -> Self:
         self.profile = Path(tempfile.mkdtemp(prefix="helhedsplan-chromium-"))
-        self.log = open(self.profile.parent / f"{self.profile.name}.log", "wb")  # noqa: SIM115
+        self.log = open(self.profile.parent / f"{self.profile.name}.log", "wb")
         args = [self.path, *FLAGS, f"--user-data-dir={self.profile}",
                 f"--window-size={self.width},{self.height}", "about:blank"]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log,
@@ -98,10 +100,8 @@ class Chromium:
         return self
 
     def __exit__(self, *exc) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing anyway
             self.send("Browser.close")
-        except Exception:  # noqa: BLE001 — closing anyway
-            pass
         self._stop()
 
     def _devtools_url(self) -> str:
@@ -119,10 +119,8 @@ class Chromium:
 
     def _stop(self) -> None:
         if getattr(self, "ws", None) is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.ws.close()
-            except Exception:  # noqa: BLE001
-                pass
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -267,7 +267,7 @@ def _files_frame(raw: object) -> pd.DataFrame:
     if raw is None or (not isinstance(raw, (list, tuple)) and pd.isna(raw)):
         raw = []
     rows = []
-    for item in list(raw):
+    for item in raw:
         if isinstance(item, str):
             item = {"file_path": item}
         item = dict(item)

@@ -52,13 +52,18 @@ def _monthly_cells(rng: np.random.Generator) -> pd.DataFrame:
             area_rate = rate0 + spread * (a_no - 1.5) / 1.5
             for m in months():
                 if iid in SCHOOL and m.month == 7:
-                    continue  # no school in July: no rows
+                    # No school in July. A real file has empty cells there (0 persons, so
+                    # suppressed); U_HOEJT_FRAVAER shows the other form a file may have: no rows.
+                    if iid == "U_FRAVAER":
+                        for sex in ("female", "male"):
+                            rows.append((iid, m, area, sex, 0.0, 0.0, 0, 0))
+                    continue
                 years = (m - FIRST_MONTH).days / 365.25
                 rate = float(np.clip(area_rate + slope * years + rng.normal(0, 0.01), 0.01, 0.97))
                 sexes = ("female", "male") if person_based else ("all",)
                 for sex in sexes:
                     den = residents * share * (0.5 if person_based else 1) * rng.uniform(0.93, 1.07)
-                    den = max(int(round(den)), 0)
+                    den = max(round(den), 0)
                     if iid == "U_FRAVAER":  # days: pupils × school days
                         pupils = den
                         days = pupils * int(rng.integers(17, 22))
@@ -81,7 +86,7 @@ def _yearly_exam_cells(rng: np.random.Generator) -> pd.DataFrame:
         for year in range(2023, 2027):
             rate = rate0 + slope * (year - 2023) + spread * (a_no - 1.5) / 1.5
             for sex in ("female", "male"):
-                den = int(round(residents * share * 0.5 * rng.uniform(0.8, 1.2)))
+                den = round(residents * share * 0.5 * rng.uniform(0.8, 1.2))
                 num = int(rng.binomial(den, min(rate, 0.97))) if den else 0
                 rows.append(("U_DANSK_MAT_02", year, area, sex, float(num), float(den), den, num))
     return pd.DataFrame(
@@ -376,8 +381,8 @@ def write_demo_published(path: Path, seed: int = 2029) -> Path:
              "a41c9e2", True, 42, 0, "Kvalitetskontrol bestået: 42 kontroller, ingen advarsler.",
              "{}", "helhedsplan_20261005T051400.duckdb", files[:4]),
             ("20261103T051000-8b2e", dt.datetime(2026, 11, 3, 5, 10), dt.datetime(2026, 11, 3, 5, 13),
-             "c7d2f10", True, 42, 1, "Kvalitetskontrol bestået: 42 kontroller, 1 advarsel "
-             "(stort spring i S_DELTAGELSE, Skovbrynet).", "{}",
+             "c7d2f10", True, 42, 1, ("Kvalitetskontrol bestået: 42 kontroller, 1 advarsel "
+                                      "(stort spring i S_DELTAGELSE, Skovbrynet)."), "{}",
              "helhedsplan_20261103T051300.duckdb", files),
         ]
         for run in runs:

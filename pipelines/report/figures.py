@@ -21,14 +21,15 @@ ROLLING = "#0072b2"
 PATH = "#555555"
 TARGET = "#000000"
 ALL_COLOUR = "#000000"
-# Okabe-Ito colours with distinct dashes and markers, so series part in black-and-white print too.
+# Okabe-Ito colours with distinct markers (and short dashes), so series part in black-and-white
+# print too. No long dashes: their breaks would read like the gaps of hidden cells.
 AREA_STYLES = [
-    ("#e69f00", "dash", "square"),
-    ("#56b4e9", "dot", "diamond"),
-    ("#009e73", "dashdot", "triangle-up"),
-    ("#cc79a7", "longdash", "cross"),
-    ("#d55e00", "longdashdot", "triangle-down"),
-    ("#0072b2", "dash", "star"),
+    ("#e69f00", "solid", "square"),
+    ("#56b4e9", "dash", "diamond"),
+    ("#009e73", "dot", "triangle-up"),
+    ("#cc79a7", "solid", "cross"),
+    ("#d55e00", "dash", "triangle-down"),
+    ("#0072b2", "dot", "star"),
 ]
 SEX_STYLES = {
     "all": (ALL_COLOUR, "solid", "circle"),
@@ -80,7 +81,9 @@ def _xaxis(**extra) -> dict:
 
 
 def month_ticks(first: pd.Timestamp, last: pd.Timestamp, step: int = 12, years_only: bool = False):
-    """Tick positions and Danish labels: `jan. 2024` each January (or just the year)."""
+    """Tick positions and Danish labels: `jan. 2024` each January (just the year when the axis
+    spans more than four years: the labels would collide in a half-width chart)."""
+    years_only = years_only or (last - first).days > 4 * 366
     vals, text = [], []
     for tick in pd.date_range(pd.Timestamp(first.year, 1, 1), last, freq=f"{step}MS"):
         if tick < first - pd.DateOffset(months=1):
@@ -107,26 +110,34 @@ def _hover_value(ind: Indicator) -> str:
 
 
 def _annotation_marks(notes: list[Annotation], first: pd.Timestamp, last: pd.Timestamp,
-                      with_area: bool = True) -> tuple[list[dict], list[dict]]:
-    """Dated vertical markers, with the analysts' text above the plot (never over the data)."""
+                      with_area: bool = True, wrap: int | None = None,
+                      ) -> tuple[list[dict], list[dict], int]:
+    """Dated vertical markers, with the analysts' text above the plot (never over the data).
+    Returns shapes, labels and the top margin the labels need."""
     shapes, labels = [], []
     shown = [n for n in notes if first <= pd.Timestamp(n.date) <= last
              and (with_area or n.area == "all")]
     span = (last - first) / pd.Timedelta(days=1)
+    lines_needed = 1
     for i, note in enumerate(shown):
         x = _date(note.date)
         area = "" if note.area == "all" else f"{note.area}: "
-        right_half = (pd.Timestamp(note.date) - first) / pd.Timedelta(days=1) > 0.6 * span
+        right_half = (pd.Timestamp(note.date) - first) / pd.Timedelta(days=1) > 0.5 * span
         day = f"{note.date.day}. {fmt.month_text(note.date, short=True)}"
+        text = f"{day}: {area}{note.note_da}"
+        if wrap:
+            text = _wrap(text, wrap)
+        lines = text.count("<br>") + 1
+        lines_needed = max(lines_needed, lines + (i % 2))
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x,
                        "y0": 0, "y1": 1, "line": {"color": "#6a3d9a", "width": 1.5, "dash": "dot"}})
         labels.append({
             "x": x, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
-            "yshift": 2 + 15 * (i % 2), "xanchor": "right" if right_half else "left",
-            "showarrow": False, "text": f"{day}: {area}{note.note_da}",
-            "font": {"size": 11, "color": "#4b2c6f"},
+            "yshift": 2 + 14 * (i % 2) * lines, "xanchor": "right" if right_half else "left",
+            "align": "right" if right_half else "left",
+            "showarrow": False, "text": text, "font": {"size": 11, "color": "#4b2c6f"},
         })
-    return shapes, labels
+    return shapes, labels, 24 + 14 * lines_needed
 
 
 def _hidden_trace(hidden: dict[str, list[str]], labels: dict[str, str],
@@ -145,23 +156,35 @@ def _hidden_trace(hidden: dict[str, list[str]], labels: dict[str, str],
     )
 
 
-def rolling_12(monthly: pd.DataFrame, months: pd.DatetimeIndex, factor: float) -> list[float | None]:
-    """12-month value at each month: Σ numerator / Σ denominator of the 12 months ending there.
+MAX_HIDDEN_IN_WINDOW = 2
 
-    Needs 12 months of history; a window with a suppressed month has no value (a gap). Months
-    without any row (no school in July) add nothing, as in the published 12-month status."""
+
+def rolling_12(monthly: pd.DataFrame, months: pd.DatetimeIndex, factor: float,
+               ) -> tuple[list[float | None], list[str]]:
+    """12-month value at each month: Σ numerator / Σ denominator of the 12 months ending there,
+    from the published monthly counts, and a note per point naming left-out months.
+
+    Needs 12 months of history. Suppressed months have no published counts: they are left out
+    (at most two in a window, else no value — a gap). In practice these are months with (almost)
+    no one in the population, such as July for the school indicators, so the sum equals the
+    published 12-month status value. Months without any row add nothing either."""
     frame = monthly.set_index("period_start").reindex(months)
     num = frame["numerator"].fillna(0.0)
     den = frame["denominator"].fillna(0.0)
     hidden = frame["is_suppressed"].astype("boolean").fillna(False).astype(bool)
-    out: list[float | None] = []
+    values: list[float | None] = []
+    notes: list[str] = []
     for i in range(len(months)):
-        if i < 11 or hidden.iloc[i - 11 : i + 1].any():
-            out.append(None)
+        window = slice(max(i - 11, 0), i + 1)
+        left_out = [fmt.month_text(m.date(), short=True) for m in months[window][hidden.iloc[window]]]
+        total_den = den.iloc[window].sum()
+        if i < 11 or len(left_out) > MAX_HIDDEN_IN_WINDOW or not total_den:
+            values.append(None)
+            notes.append("")
             continue
-        total_den = den.iloc[i - 11 : i + 1].sum()
-        out.append(float(num.iloc[i - 11 : i + 1].sum() / total_den * factor) if total_den else None)
-    return out
+        values.append(float(num.iloc[window].sum() / total_den * factor))
+        notes.append(f" (uden {', '.join(left_out)}: skjult)" if left_out else "")
+    return values, notes
 
 
 def _month_range(published: Published, ind: Indicator) -> pd.DatetimeIndex:
@@ -199,7 +222,7 @@ def _baseline_target_traces(ind: Indicator) -> list[go.Scatter]:
             x=[_date(target_end)], y=[t], mode="markers+text",
             name=f"Mål {ind.target_year}: {fmt.value_text(t, ind.unit_da)}{example}",
             marker={"symbol": "diamond", "size": 12, "color": TARGET},
-            text=[f"Mål {ind.target_year}"], textposition="top center",
+            text=[f"Mål {ind.target_year}"], textposition="top left",
             textfont={"size": 11},
             hovertemplate=f"Mål {ind.target_year}{example}: %{{y:,.1f}}{suffix}<extra></extra>",
             meta={"role": "target"},
@@ -257,9 +280,9 @@ def trend_figure(published: Published, ind: Indicator) -> go.Figure:
                 meta={"indicator_id": ind.indicator_id, "area": "all", "sex": "all",
                       "period_type": "month", "role": "values"},
             ))
-            rolling = rolling_12(monthly, months, ind.factor)
+            rolling, left_out = rolling_12(monthly, months, ind.factor)
             windows = [f"{fmt.month_text((m - pd.DateOffset(months=11)).date(), True)}–"
-                       f"{fmt.month_text(m.date(), True)}" for m in months]
+                       f"{fmt.month_text(m.date(), True)}{note}" for m, note in zip(months, left_out)]
             traces.append(go.Scatter(
                 x=x, y=rolling, mode="lines", name="Seneste 12 måneder (rullende)",
                 line={"color": ROLLING, "width": 3}, connectgaps=False,
@@ -286,7 +309,8 @@ def trend_figure(published: Published, ind: Indicator) -> go.Figure:
     x_first = first - pd.DateOffset(months=2)
     x_last = target_end + pd.DateOffset(months=4)
     tickvals, ticktext = month_ticks(first, target_end, 12, years_only=True)
-    shapes, notes = _annotation_marks(annotations_for(published, ind.indicator_id), x_first, x_last)
+    shapes, notes, top = _annotation_marks(annotations_for(published, ind.indicator_id),
+                                           x_first, x_last)
     # The plan period in light shading: where the path to the target runs.
     shapes.insert(0, {"type": "rect", "xref": "x", "yref": "paper",
                       "x0": _date(pd.Timestamp(ind.baseline_year + 1, 1, 1)), "x1": _date(target_end),
@@ -296,7 +320,7 @@ def trend_figure(published: Published, ind: Indicator) -> go.Figure:
         height=420,
         xaxis=_xaxis(range=[_date(x_first), _date(x_last)], tickvals=tickvals, ticktext=ticktext),
         yaxis=_yaxis(ind), shapes=shapes, annotations=notes,
-        bargap=0.3,
+        bargap=0.3, margin={"l": 64, "r": 24, "t": max(top, 44), "b": 40},
         # months without a number that were not suppressed, for the note under the chart
         meta={"no_data": [fmt.month_text(m.date()) for m in no_data]},
     )
@@ -316,7 +340,7 @@ def _series_traces(
     for s in starts:
         period = frame.loc[frame["period_start"] == s, "period"].iloc[0]
         labels[_date(s)] = fmt.period_text(period_type, period, ind.grain)
-    for name, area, sex, (colour, dash, symbol) in series:
+    for index, (name, area, sex, (colour, dash, symbol)) in enumerate(series):
         part = frame[(frame["area"] == area) & (frame["sex"] == sex)].set_index("period_start")
         if part.empty:
             continue
@@ -334,7 +358,9 @@ def _series_traces(
         if bars:
             traces.append(go.Bar(
                 x=x, y=y, name=name,
-                marker={"color": colour, "pattern": {"shape": _PATTERNS.get(dash, "")}},
+                marker={"color": colour, "pattern": {
+                    "shape": _PATTERNS[index % len(_PATTERNS)], "fillmode": "overlay",
+                    "fgcolor": "#000000", "fgopacity": 0.35, "size": 6}},
                 xperiod="M12", xperiodalignment="middle",
                 customdata=custom, hovertemplate=hover, meta=meta,
             ))
@@ -351,8 +377,7 @@ def _series_traces(
     return traces, hidden, labels, first, last
 
 
-_PATTERNS = {"solid": "", "dash": "/", "dot": ".", "dashdot": "x", "longdash": "\\",
-             "longdashdot": "+"}
+_PATTERNS = ("", "/", ".", "x", "\\", "+", "-")  # bar fills, one per series
 
 
 def _comparison_figure(published: Published, ind: Indicator, series, with_area_notes: bool) -> go.Figure:
@@ -371,12 +396,14 @@ def _comparison_figure(published: Published, ind: Indicator, series, with_area_n
     else:
         tickvals, ticktext = month_ticks(first, last + pd.DateOffset(months=2))
     notes = annotations_for(published, ind.indicator_id)
-    shapes, labels_ = _annotation_marks(notes, x_first, x_last, with_area=with_area_notes)
+    shapes, labels_, top = _annotation_marks(notes, x_first, x_last, with_area=with_area_notes,
+                                             wrap=34)
     layout = base_layout(
         height=380,
         xaxis=_xaxis(range=[_date(x_first), _date(x_last)], tickvals=tickvals, ticktext=ticktext,
                      minor=None if ind.is_yearly else QUARTER_MINOR),
         yaxis=_yaxis(ind), shapes=shapes, annotations=labels_, barmode="group", bargap=0.25,
+        margin={"l": 64, "r": 24, "t": max(top, 44), "b": 40},
     )
     return go.Figure(data=traces, layout=layout)
 
@@ -624,7 +651,7 @@ def progress_figure(published: Published) -> go.Figure:
     ]
     for label, r in zip(labels, rows):
         if r[5] is None:
-            notes.append({"x": lo, "y": label, "xanchor": "left", "showarrow": False,
+            notes.append({"x": lo, "y": label, "xanchor": "left", "xshift": 8, "showarrow": False,
                           "text": "– ingen data (for få personer eller mangler)",
                           "font": {"size": 12, "color": "#555"}})
     if expected is not None:

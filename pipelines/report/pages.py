@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,13 +71,19 @@ def gate_text(run: dict | None) -> str:
     return "bestået" if bool(run["gate_passed"]) else "ikke bestået"
 
 
+def short_version(version: str) -> str:
+    """A git commit as its first 10 characters (`298e0dcb2d-dirty`); other versions as they are."""
+    match = re.fullmatch(r"([0-9a-f]{40})(-dirty)?", version)
+    return match.group(1)[:10] + (match.group(2) or "") if match else version
+
+
 def run_meta(published: Published, built: dt.datetime) -> dict:
     run = published.latest_run
     return {
         "data_through": fmt.month_text(published.data_through) if published.data_through else "–",
         "published": fmt.datetime_text(_published_at(run)),
         "run_id": str(run.get("run_id", "ukendt")) if run else "ukendt",
-        "code_version": str(run.get("code_version") or "") if run else "",
+        "code_version": short_version(str(run.get("code_version") or "")) if run else "",
         "gate": gate_text(run),
         "built": fmt.datetime_text(built),
     }
@@ -145,11 +152,11 @@ def hidden_notes(fig: go.Figure, unit: str) -> list[str]:
                     counts[name] = counts.get(name, 0) + 1
             listed = ", ".join(f"{name} ({n} {unit if n != 1 else UNITS.get(unit, unit)})"
                                for name, n in counts.items())
-            return [
+            return [(
                 "<strong>Huller i kurverne: for få personer.</strong> Tal, der bygger på for få "
                 "personer, er skjult, så ingen kan genkendes — de er ikke nul. "
                 f"Et × nederst markerer perioden. Skjult: {fmt_escape(listed)}."
-            ]
+            )]
     return []
 
 
@@ -161,8 +168,8 @@ def no_data_notes(fig: go.Figure) -> list[str]:
     months = (fig.layout.meta or {}).get("no_data") if fig.layout.meta else None
     if not months:
         return []
-    return [f"Ingen tal for {fmt_escape(', '.join(months))}: der er ingen data for de måneder "
-            "(fx skolernes sommerferie i juli). Også de står som huller."]
+    return [(f"Ingen tal for {fmt_escape(', '.join(months))}: der er ingen data for de måneder "
+             "(fx skolernes sommerferie i juli). Også de står som huller.")]
 
 
 def _incomplete_note(fig: go.Figure) -> list[str]:
@@ -285,10 +292,20 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
     files = published.run_files
     columns = [c for c in FILE_COLUMNS if c in files.columns]
     file_rows = [[_cell(r[c]) for c in columns] for r in files.to_dict("records")]
+    file_sources = []
+    if "source" in files.columns and not files.empty:
+        for source, group in files.groupby("source", sort=False):
+            file_sources.append({
+                "source": figures.SOURCE_LABELS.get(source, source),
+                "files": fmt.integer(len(group)),
+                "rows": fmt.integer(group["rows_loaded"].sum()) if "rows_loaded" in group else "–",
+                "latest": max(group["file_path"]),
+            })
     runs = []
     for r in published.runs.head(10).to_dict("records"):
         runs.append({"run_id": r.get("run_id", "–"), "published": fmt.datetime_text(_published_at(r)),
-                     "code_version": r.get("code_version") or "–", "gate": gate_text(r)})
+                     "code_version": short_version(str(r.get("code_version") or "–")),
+                     "gate": gate_text(r)})
     return env.get_template("datastatus.html").render(
         **_common(published, meta, "datastatus", "Datastatus"),
         gate=gate,
@@ -298,6 +315,7 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
                                      if "rows_quarantined" in deliveries else 0),
         missing_rows=missing_rows,
         files=file_rows,
+        file_sources=file_sources,
         file_headers=[FILE_COLUMNS[c] for c in columns],
         runs=runs,
         charts=True,

@@ -94,7 +94,7 @@ def _compact(fig: go.Figure) -> go.Figure:
     fig.update_layout(font={"size": 10},
                       legend={"font": {"size": 9}, "entrywidth": 105, "entrywidthmode": "pixels",
                               "y": -0.12},
-                      margin={"l": 44, "r": 8, "t": 30, "b": 26})
+                      margin={"l": 44, "r": 8, "b": 26})
     return fig
 
 

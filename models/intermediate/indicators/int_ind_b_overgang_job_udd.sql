@@ -26,12 +26,12 @@ final as (
     inner join residents as previous_residents
         on
             residents.person_id = previous_residents.person_id
-            and previous_residents.month_start
-            = cast(residents.month_start - interval 1 month as date)
+            and cast(residents.month_start - interval 1 month as date)
+            = previous_residents.month_start
     inner join statuses as previous_status
         on
             residents.person_id = previous_status.person_id
-            and previous_status.month_start = previous_residents.month_start
+            and previous_residents.month_start = previous_status.month_start
             and previous_status.is_temp_benefit
     left join statuses as current_status
         on
