@@ -131,7 +131,8 @@ def _report(args) -> int:
         raise RuntimeError(f"ingen offentliggjort fil i {published}; kør 'helhedsplan run' først")
     print(f"Rapport / report: {build_report(published, args.marts / 'report')}")
     if args.pdf:
-        print(f"PDF: {build_pdf(published, args.marts / 'report' / 'helhedsplan.pdf')}")
+        # beside report/, which every build replaces whole
+        print(f"PDF: {build_pdf(published, args.marts / 'helhedsplan-tavlemappe.pdf')}")
     return EXIT_OK
 
 

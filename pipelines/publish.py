@@ -255,8 +255,9 @@ def publish(
             con.execute(f"insert into pub.main.pipeline_runs ({columns}) values ({placeholders})",
                         list(run_row.values()))
             missing = _copy_comments(con)
-            if missing:
-                log.warning("published columns without a comment: %s", ", ".join(missing))
+            if missing:  # dbt writes them with persist_docs on the marts
+                log.warning("%d published columns have no comment, e.g. %s", len(missing),
+                            ", ".join(missing[:3]))
             _assert_aggregates_only(con)
             con.execute("checkpoint pub")
             con.execute("detach pub")
