@@ -54,10 +54,8 @@ def _pseudonymizer() -> Pseudonymizer:
 def ingest_source_task(source: str, raw: Path, warehouse: Path, run_id: str):
     outcomes = ingest_source(source, raw, warehouse, _pseudonymizer(), run_id)
     logger = get_run_logger()
-    for o in outcomes:
-        if o.outcome == "rejected":
-            logger.error("Afvist fil: %s", o.message)
-        elif o.outcome == "loaded":
+    for o in outcomes:  # rejected files are logged by ingest itself
+        if o.outcome == "loaded":
             logger.info(
                 "%s: %d læst, %d indlæst, %d i karantæne, %d dubletter",
                 o.file_path, o.rows_read, o.rows_loaded, o.rows_quarantined, o.rows_duplicate,

@@ -32,10 +32,18 @@ PUBLISHED_NAME = "helhedsplan.duckdb"
 STORAGE_VERSION = "v1.0.0"
 # The published interface of `indicator_values` and the delaftale marts (shared/spec/indicators.md).
 INDICATOR_VALUE_COLUMNS = (
-    ("indicator_id", "VARCHAR"), ("delaftale", "VARCHAR"), ("period_type", "VARCHAR"),
-    ("period", "VARCHAR"), ("period_start", "DATE"), ("area", "VARCHAR"), ("sex", "VARCHAR"),
-    ("numerator", "DOUBLE"), ("denominator", "DOUBLE"), ("value", "DOUBLE"),
-    ("is_suppressed", "BOOLEAN"), ("is_complete", "BOOLEAN"),
+    ("indicator_id", "VARCHAR"),
+    ("delaftale", "VARCHAR"),
+    ("period_type", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("area", "VARCHAR"),
+    ("sex", "VARCHAR"),
+    ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"),
+    ("value", "DOUBLE"),
+    ("is_suppressed", "BOOLEAN"),
+    ("is_complete", "BOOLEAN"),
 )
 INDICATOR_VALUE_ORDER = "indicator_id, period_type, period_start, area, sex"
 OTHER_MARTS = ("indicators", "indicator_status", "delivery_status")
@@ -62,22 +70,22 @@ PIPELINE_RUNS_DDL = """
 """
 PIPELINE_RUNS_COMMENTS = {
     None: "Provenance: one row per publication of this file (the latest is the data you see), "
-          "with the code version, the quality gate's result and every source file the figures "
-          "were computed from. / Én række pr. offentliggørelse.",
+    "with the code version, the quality gate's result and every source file the figures "
+    "were computed from. / Én række pr. offentliggørelse.",
     "run_id": "The pipeline run that published (Prefect flow run id).",
     "started_at": "When the run started (UTC).",
     "published_at": "When the file was published (UTC).",
     "code_version": "Git commit of the pipeline code (+ '-dirty' if it had uncommitted changes), "
-                    "else the package version.",
+    "else the package version.",
     "gate_passed": "The quality gate passed (always true: only passed runs publish).",
     "gate_checks": "Number of quality checks (Great Expectations expectations) evaluated.",
-    "gate_warnings": "Number of non-blocking warnings of the quality gate (e.g. large monthly jumps).",
+    "gate_warnings": "Number of non-blocking warnings of the quality gate (e.g. monthly jumps).",
     "gate_summary": "The quality gate's summary as the analyst saw it (Danish/English).",
-    "gate_result": "The quality gate's full result as JSON: checks, warnings, thresholds, Data Docs.",
+    "gate_result": "The quality gate's full result (JSON): checks, warnings, thresholds, docs.",
     "published_copy": "File name of this publication's dated copy in history/.",
     "source_files": "Every delivered file the figures came from (the current delivery of each "
-                    "source and period): source, file path under the raw folder, SHA-256 of the "
-                    "file, size in bytes, periods it supplies, rows loaded, when it was loaded.",
+    "source and period): source, file path under the raw folder, SHA-256 of the "
+    "file, size in bytes, periods it supplies, rows loaded, when it was loaded.",
 }
 
 
@@ -90,12 +98,25 @@ def code_version() -> str:
     try:
         commit = subprocess.run(
             ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         changed = subprocess.run(
-            ["git", "--no-optional-locks", "-C", str(PROJECT_ROOT), "status", "--porcelain",
-             "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
+            [
+                "git",
+                "--no-optional-locks",
+                "-C",
+                str(PROJECT_ROOT),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         return commit + ("-dirty" if changed else "")
     except (OSError, subprocess.SubprocessError):
@@ -143,7 +164,9 @@ def _gate_dict(gate) -> dict:
 
 
 def _copy_marts(con: duckdb.DuckDBPyConnection) -> None:
-    value_columns = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in INDICATOR_VALUE_COLUMNS)
+    value_columns = ", ".join(
+        f"cast({name} as {kind}) as {name}" for name, kind in INDICATOR_VALUE_COLUMNS
+    )
     for table in _published_marts():
         if table == "indicator_values" or table.startswith("mart_"):
             select = f"select {value_columns} from marts.{table} order by {INDICATOR_VALUE_ORDER}"
@@ -158,28 +181,38 @@ def _copy_comments(con: duckdb.DuckDBPyConnection) -> list[str]:
     for table in _published_marts():
         row = con.execute(
             "select comment from duckdb_tables() where database_name = current_database() "
-            "and schema_name = 'marts' and table_name = ?", [table]).fetchone()
+            "and schema_name = 'marts' and table_name = ?",
+            [table],
+        ).fetchone()
         if row and row[0]:
             con.execute(f"comment on table pub.main.{table} is {_quote(row[0])}")
         for column, comment in con.execute(
-                "select column_name, comment from duckdb_columns() "
-                "where database_name = current_database() and schema_name = 'marts' "
-                "and table_name = ? and comment is not null", [table]).fetchall():
+            "select column_name, comment from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'marts' "
+            "and table_name = ? and comment is not null",
+            [table],
+        ).fetchall():
             if comment:
                 con.execute(f'comment on column pub.main.{table}."{column}" is {_quote(comment)}')
     for column, comment in PIPELINE_RUNS_COMMENTS.items():
-        target = "table pub.main.pipeline_runs" if column is None else f"column pub.main.pipeline_runs.{column}"
+        target = (
+            "table pub.main.pipeline_runs"
+            if column is None
+            else f"column pub.main.pipeline_runs.{column}"
+        )
         con.execute(f"comment on {target} is {_quote(comment)}")
     missing = con.execute(
         "select table_name || '.' || column_name from duckdb_columns() "
-        "where database_name = 'pub' and (comment is null or comment = '') order by 1").fetchall()
+        "where database_name = 'pub' and (comment is null or comment = '') order by 1"
+    ).fetchall()
     return [name for (name,) in missing]
 
 
 def _assert_aggregates_only(con: duckdb.DuckDBPyConnection) -> None:
     """Refuse to publish a person-level column, or a CPR- or pseudonym-shaped text value."""
     columns = con.execute(
-        "select table_name, column_name, data_type from duckdb_columns() where database_name = 'pub'"
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = 'pub'"
     ).fetchall()
     for table, column, data_type in columns:
         if PERSON_LEVEL_COLUMN.search(column):
@@ -188,9 +221,13 @@ def _assert_aggregates_only(con: duckdb.DuckDBPyConnection) -> None:
             continue
         hits = con.execute(
             f'select count(*) from pub.main.{table} where regexp_matches("{column}", ?) '
-            f'or regexp_matches("{column}", ?)', [CPR_SHAPED, HEX64]).fetchone()[0]
+            f'or regexp_matches("{column}", ?)',
+            [CPR_SHAPED, HEX64],
+        ).fetchone()[0]
         if hits:
-            raise RuntimeError(f"publish: {hits} CPR- or pseudonym-shaped values in {table}.{column}")
+            raise RuntimeError(
+                f"publish: {hits} CPR- or pseudonym-shaped values in {table}.{column}"
+            )
 
 
 def _fsync(path: Path) -> None:
@@ -227,7 +264,7 @@ def publish(
     dated = history / copy_name
 
     with duckdb.connect(str(warehouse)) as con:  # the warehouse lock: one publisher at a time
-        for stale in marts_dir.glob(f".{PUBLISHED_NAME}.*.tmp"):
+        for stale in marts_dir.glob(f".{PUBLISHED_NAME}.*.tmp*"):  # a crashed run's file (+ WAL)
             stale.unlink()
         con.execute("create schema if not exists ops")
         con.execute(PIPELINE_RUNS_DDL)
@@ -251,13 +288,20 @@ def publish(
             _copy_marts(con)
             con.execute(
                 "create table pub.main.pipeline_runs as select * from ops.pipeline_runs "
-                "where run_id <> ? order by published_at", [run_id])
-            con.execute(f"insert into pub.main.pipeline_runs ({columns}) values ({placeholders})",
-                        list(run_row.values()))
+                "where run_id <> ? order by published_at",
+                [run_id],
+            )
+            con.execute(
+                f"insert into pub.main.pipeline_runs ({columns}) values ({placeholders})",
+                list(run_row.values()),
+            )
             missing = _copy_comments(con)
             if missing:  # dbt writes them with persist_docs on the marts
-                log.warning("%d published columns have no comment, e.g. %s", len(missing),
-                            ", ".join(missing[:3]))
+                log.warning(
+                    "%d published columns have no comment, e.g. %s",
+                    len(missing),
+                    ", ".join(missing[:3]),
+                )
             _assert_aggregates_only(con)
             con.execute("checkpoint pub")
             con.execute("detach pub")
@@ -268,12 +312,14 @@ def publish(
             _fsync(marts_dir)
         except BaseException:
             con.execute("detach database if exists pub")
-            temporary.unlink(missing_ok=True)
-            (history / f".{copy_name}.tmp").unlink(missing_ok=True)
+            for leftover in (temporary, Path(f"{temporary}.wal"), history / f".{copy_name}.tmp"):
+                leftover.unlink(missing_ok=True)
             raise
         # Recorded once the file is out: the history never names a publication that did not happen.
         con.execute("delete from ops.pipeline_runs where run_id = ?", [run_id])
-        con.execute(f"insert into ops.pipeline_runs ({columns}) values ({placeholders})",
-                    list(run_row.values()))
+        con.execute(
+            f"insert into ops.pipeline_runs ({columns}) values ({placeholders})",
+            list(run_row.values()),
+        )
     log.info("published %s (copy %s)", target, dated)
     return target

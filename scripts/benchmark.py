@@ -25,7 +25,7 @@ started = time.perf_counter()
 if step == "sample":
     from pipelines.sample import generate
     info = generate(Path(args["raw"]), residents=args["residents"], start=args["start"], end=args["end"], seed=1)
-    info = {"files": len(info.get("files", [])) if isinstance(info, dict) else None}
+    info = {"files": info["files"], "gigabytes": round(info["bytes"] / 1e9, 2), "rows": info["rows"]}
 elif step == "ingest":
     from pipelines.ingest import ingest_all
     summary = ingest_all(Path(args["raw"]), Path(args["warehouse"]), "benchmark")

@@ -6,6 +6,8 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -40,11 +42,15 @@ def _args(raw: Path, root: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def first_run(harness, sample_raw, tmp_path_factory, capfd):
+def first_run(sample_raw, tmp_path_factory):
+    """The console script in its own process, as an analyst runs it (Prefect in its local mode)."""
     root = tmp_path_factory.mktemp("run")
-    code = main(["run", *_args(sample_raw, root)])
-    out, err = capfd.readouterr()
-    return root, code, out + err
+    env = {**os.environ, "PREFECT_HOME": str(root / "prefect")}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("helhedsplan")), "run", *_args(sample_raw, root)],
+        capture_output=True, text=True, env=env, timeout=1200,
+    )
+    return root, done.returncode, done.stdout + done.stderr
 
 
 def test_clean_sample_run_publishes_and_reports(first_run):

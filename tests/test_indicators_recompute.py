@@ -160,53 +160,65 @@ def label(month: pd.Period, period_type: str) -> str:
             "year": f"{month.year}"}[period_type]
 
 
+def periods_of(panel: pd.PeriodIndex, snapshots: set, indicator_id: str) -> list[dict]:
+    """Every period of the panel with the months whose rows it sums and its completeness."""
+    out = []
+    for period_type in ["year"] if indicator_id == "U_DANSK_MAT_02" else ["month", "quarter", "year"]:
+        groups: dict[str, list[pd.Period]] = {}
+        for month in panel:
+            groups.setdefault(label(month, period_type), []).append(month)
+        for period, months in groups.items():
+            if indicator_id == "U_DANSK_MAT_02":  # exam year: the June snapshot places pupils
+                june = pd.Period(f"{period}-06", "M")
+                out.append({"period_type": period_type, "period": period, "months": [june],
+                            "is_complete": june in snapshots})
+                continue
+            calendar_months = {"month": 1, "quarter": 3, "year": 12}[period_type]
+            complete = len(months) == calendar_months and all(m in snapshots for m in months)
+            used = months
+            if indicator_id == "S_AKTIVE_FRIVILLIGE" and period_type != "month":
+                used = [m for m in months if m in snapshots][-1:]  # a stock: its last month
+            out.append({"period_type": period_type, "period": period, "months": used,
+                        "is_complete": complete})
+    return out
+
+
 def cells(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     snapshots = set(raw["beboere"]["month"])
     panel = pd.period_range(min(snapshots), max(snapshots), freq="M")
     resident_areas = sorted(raw["beboere"]["boligomraade"].unique())
     session_areas = sorted(set(resident_areas) | set(raw["deltagelse"]["boligomraade"]))
-    frames = person_months(raw)
     result = []
-    for indicator_id, frame in frames.items():
+    for indicator_id, frame in person_months(raw).items():
         person_based = indicator_id != "S_BROBYGNING"
         sexes = ["female", "male", "all"] if person_based else ["all"]
         areas = (resident_areas if person_based else session_areas) + ["all"]
-        period_types = ["year"] if indicator_id == "U_DANSK_MAT_02" else ["month", "quarter", "year"]
-        for period_type in period_types:
-            periods: dict[str, list[pd.Period]] = {}
-            for month in panel:
-                periods.setdefault(label(month, period_type), []).append(month)
-            for period, months in periods.items():
-                calendar_months = {"month": 1, "quarter": 3, "year": 12}[period_type]
-                if indicator_id == "U_DANSK_MAT_02":
-                    june = pd.Period(f"{period}-06", "M")
-                    used, complete = [june], june in snapshots
-                else:
-                    complete = len(months) == calendar_months and all(m in snapshots for m in months)
-                    used = months
-                    if indicator_id == "S_AKTIVE_FRIVILLIGE" and period_type != "month":
-                        with_data = [m for m in months if m in snapshots]  # a stock: last month
-                        used = with_data[-1:]
-                rows = frame[frame["month"].isin(used)]
-                for area in areas:
-                    for sex in sexes:
-                        cell = rows
-                        if area != "all":
-                            cell = cell[cell["area"] == area]
-                        if sex != "all":
-                            cell = cell[cell["sex"] == sex]
-                        num, den = cell["num"].sum(), cell["den"].sum()
-                        result.append({
-                            "indicator_id": indicator_id, "period_type": period_type,
-                            "period": period, "area": area, "sex": sex,
-                            "numerator": float(num), "denominator": float(den),
-                            "value": num / den * 100 if den > 0 else np.nan,
-                            "persons": cell["unit"].nunique() if person_based else np.nan,
-                            "persons_in_numerator": cell.loc[cell["in_num"], "unit"].nunique()
-                            if person_based else np.nan,
-                            "is_complete": complete,
-                        })
-    return pd.DataFrame(result)
+        periods = periods_of(panel, snapshots, indicator_id)
+        feeding = pd.DataFrame([(p["period_type"], p["period"], m) for p in periods
+                                for m in p["months"]], columns=["period_type", "period", "month"])
+        rows = frame.merge(feeding, on="month")
+        rows["unit_in"] = rows["unit"].where(rows["in_num"])
+        variants = [rows.assign(area="all"), rows]
+        variants += [v.assign(sex="all") for v in variants]
+        stacked = pd.concat(variants)
+        stacked = stacked[stacked["sex"].isin(sexes)]
+        sums = stacked.groupby(["period_type", "period", "area", "sex"]).agg(
+            numerator=("num", "sum"), denominator=("den", "sum"),
+            persons=("unit", "nunique"), persons_in_numerator=("unit_in", "nunique"))
+        grid = pd.MultiIndex.from_tuples(
+            [(p["period_type"], p["period"], a, x) for p in periods for a in areas for x in sexes],
+            names=["period_type", "period", "area", "sex"])
+        table = sums.reindex(grid, fill_value=0).reset_index()
+        table["numerator"] = table["numerator"].astype(float)
+        table["denominator"] = table["denominator"].astype(float)
+        table["value"] = (table["numerator"] / table["denominator"] * 100).where(
+            table["denominator"] > 0)
+        if not person_based:
+            table[["persons", "persons_in_numerator"]] = np.nan
+        complete = {(p["period_type"], p["period"]): p["is_complete"] for p in periods}
+        table["is_complete"] = [complete[k] for k in zip(table["period_type"], table["period"])]
+        result.append(table.assign(indicator_id=indicator_id))
+    return pd.concat(result, ignore_index=True)
 
 
 # ---------------------------------------------------------------- the comparison

@@ -13,16 +13,21 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_quality_fixtures import SPEC_INDICATOR_VALUES, add_file, build_warehouse
 
 from pipelines.publish import PublishRefused, publish
 from pipelines.quality import run_gate
-from test_quality_fixtures import SPEC_INDICATOR_VALUES, add_file, build_warehouse
 
 STARTED = datetime(2026, 11, 30, 19, 45, 0, tzinfo=UTC)
 PUBLISHED_TABLES = {
-    "indicator_values", "mart_uddannelse_og_livschancer", "mart_beskaeftigelse",
-    "mart_sammenhaengskraft_og_medborgerskab", "indicators", "indicator_status",
-    "delivery_status", "pipeline_runs",
+    "indicator_values",
+    "mart_uddannelse_og_livschancer",
+    "mart_beskaeftigelse",
+    "mart_sammenhaengskraft_og_medborgerskab",
+    "indicators",
+    "indicator_status",
+    "delivery_status",
+    "pipeline_runs",
 }
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
 
@@ -51,18 +56,33 @@ def sha(path: Path) -> str:
 
 
 def test_publishes_exactly_the_interface(warehouse, tmp_path, passed_gate):
-    published = publish(warehouse, tmp_path / "marts", run_id="3f2a9c1e-0000-4000-8000-000000000001",
-                        gate=passed_gate, started_at=STARTED)
+    published = publish(
+        warehouse,
+        tmp_path / "marts",
+        run_id="3f2a9c1e-0000-4000-8000-000000000001",
+        gate=passed_gate,
+        started_at=STARTED,
+    )
     assert published == tmp_path / "marts" / "helhedsplan.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
-        tables = {row[0] for row in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main'"
+            ).fetchall()
+        }
         assert tables == PUBLISHED_TABLES
-        for table in ("indicator_values", "mart_uddannelse_og_livschancer", "mart_beskaeftigelse",
-                      "mart_sammenhaengskraft_og_medborgerskab"):
+        for table in (
+            "indicator_values",
+            "mart_uddannelse_og_livschancer",
+            "mart_beskaeftigelse",
+            "mart_sammenhaengskraft_og_medborgerskab",
+        ):
             columns = con.execute(
                 "select column_name, data_type from duckdb_columns() where table_name = ? "
-                "order by column_index", [table]).fetchall()
+                "order by column_index",
+                [table],
+            ).fetchall()
             assert columns == SPEC_INDICATOR_VALUES, table
         con.execute(f"attach '{warehouse}' as w (read_only)")
         columns = ", ".join(name for name, _ in SPEC_INDICATOR_VALUES)
@@ -71,27 +91,31 @@ def test_publishes_exactly_the_interface(warehouse, tmp_path, passed_gate):
                 f"select count(*) from (select {columns} from main.{table} except all "
                 f"select {columns} from w.marts.{table}) union all "
                 f"select count(*) from (select {columns} from w.marts.{table} except all "
-                f"select {columns} from main.{table})").fetchall()
+                f"select {columns} from main.{table})"
+            ).fetchall()
             assert differing == [(0,), (0,)], table
     assert not list((tmp_path / "marts").glob(".*tmp"))
 
 
 def test_every_table_and_column_is_commented(warehouse, tmp_path, passed_gate):
-    published = publish(warehouse, tmp_path / "marts", run_id="run-comments", gate=passed_gate,
-                        started_at=STARTED)
+    published = publish(
+        warehouse, tmp_path / "marts", run_id="run-comments", gate=passed_gate, started_at=STARTED
+    )
     with duckdb.connect(str(published), read_only=True) as con:
         tables = con.execute("select table_name, comment from duckdb_tables()").fetchall()
         columns = con.execute(
             "select table_name, column_name, comment from duckdb_columns() "
-            "where database_name = current_database() and schema_name = 'main'").fetchall()
+            "where database_name = current_database() and schema_name = 'main'"
+        ).fetchall()
     assert {table for table, _ in tables} == PUBLISHED_TABLES
     assert all(comment for _, comment in tables), tables
     assert all(comment for *_, comment in columns), [c for c in columns if not c[2]]
 
 
 def test_file_is_written_for_duckdb_1x_clients(warehouse, tmp_path, passed_gate):
-    published = publish(warehouse, tmp_path / "marts", run_id="run-storage", gate=passed_gate,
-                        started_at=STARTED)
+    published = publish(
+        warehouse, tmp_path / "marts", run_id="run-storage", gate=passed_gate, started_at=STARTED
+    )
     magic, storage_version = struct.unpack("<8x4sQ", published.read_bytes()[:20])
     # Storage version 64 is what DuckDB 0.10-1.1 write and every DuckDB >= 0.10 reads;
     # DuckDB 2.0 writes a newer one by default that 1.x clients cannot open.
@@ -99,12 +123,14 @@ def test_file_is_written_for_duckdb_1x_clients(warehouse, tmp_path, passed_gate)
 
 
 def test_published_file_holds_no_person_level_column_or_value(warehouse, tmp_path, passed_gate):
-    published = publish(warehouse, tmp_path / "marts", run_id="run-privacy", gate=passed_gate,
-                        started_at=STARTED)
+    published = publish(
+        warehouse, tmp_path / "marts", run_id="run-privacy", gate=passed_gate, started_at=STARTED
+    )
     with duckdb.connect(str(published), read_only=True) as con:
         columns = con.execute(
             "select table_name, column_name, data_type from duckdb_columns() "
-            "where database_name = current_database() and schema_name = 'main'").fetchall()
+            "where database_name = current_database() and schema_name = 'main'"
+        ).fetchall()
         assert len(columns) > 50
         for table, column, data_type in columns:
             assert not any(word in column.lower() for word in ("person_id", "birth", "cpr")), column
@@ -112,17 +138,21 @@ def test_published_file_holds_no_person_level_column_or_value(warehouse, tmp_pat
                 hits = con.execute(
                     f'select count(*) from {table} where regexp_matches("{column}", ?) '
                     f'or regexp_matches("{column}", ?)',
-                    [CPR_SHAPED, r"(^|[^0-9a-f])[0-9a-f]{64}([^0-9a-f]|$)"]).fetchone()[0]
+                    [CPR_SHAPED, r"(^|[^0-9a-f])[0-9a-f]{64}([^0-9a-f]|$)"],
+                ).fetchone()[0]
                 assert hits == 0, f"{table}.{column}"
         # No pseudonym of the warehouse anywhere in the file, nested values included.
         con.execute(f"attach '{warehouse}' as w (read_only)")
-        con.execute("create temp table ids as select distinct person_id from w.raw.beboere "
-                    "union select distinct person_id from w.raw.beskaeftigelse")
+        con.execute(
+            "create temp table ids as select distinct person_id from w.raw.beboere "
+            "union select distinct person_id from w.raw.beskaeftigelse"
+        )
         assert con.execute("select count(*) from ids").fetchone()[0] > 100
         for table in PUBLISHED_TABLES:
-            hits = con.execute(f"select count(*) from (select cast(t as varchar) as text "
-                               f"from main.{table} as t) join ids on contains(text, person_id)"
-                               ).fetchone()[0]
+            hits = con.execute(
+                f"select count(*) from (select cast(t as varchar) as text "
+                f"from main.{table} as t) join ids on contains(text, person_id)"
+            ).fetchone()[0]
             assert hits == 0, table
 
 
@@ -151,24 +181,41 @@ def test_failed_gate_publishes_nothing(warehouse, tmp_path, passed_gate):
     assert len(list((marts / "history").iterdir())) == 1
 
 
-def test_provenance_names_every_current_file_and_keeps_the_history(warehouse, tmp_path, passed_gate):
+def test_provenance_names_every_current_file_and_keeps_the_history(
+    warehouse, tmp_path, passed_gate
+):
     marts = tmp_path / "marts"
     publish(warehouse, marts, run_id="aaaaaaaa-first", gate=passed_gate, started_at=STARTED)
     with duckdb.connect(str(warehouse)) as con:  # a correction of one month arrives
         correction = add_file(con, "beskaeftigelse", datetime(2025, 3, 1).date(), 200, 1)
-        replaced = con.execute("select load_id from raw.load_log where file_path = "
-                               "'beskaeftigelse/beskaeftigelse_2025-03.csv'").fetchone()[0]
-        expected = {row[0]: row[1] for row in con.execute(
-            "select file_path, sha256 from raw.load_log where load_id <> ?", [replaced]).fetchall()}
+        replaced = con.execute(
+            "select load_id from raw.load_log where file_path = "
+            "'beskaeftigelse/beskaeftigelse_2025-03.csv'"
+        ).fetchone()[0]
+        expected = {
+            row[0]: row[1]
+            for row in con.execute(
+                "select file_path, sha256 from raw.load_log where load_id <> ?", [replaced]
+            ).fetchall()
+        }
     second_start = datetime(2026, 12, 5, 6, 0, 0, tzinfo=UTC)
-    published = publish(warehouse, marts, run_id="bbbbbbbb-second", gate=passed_gate.as_dict(),
-                        started_at=second_start)
+    published = publish(
+        warehouse,
+        marts,
+        run_id="bbbbbbbb-second",
+        gate=passed_gate.as_dict(),
+        started_at=second_start,
+    )
     assert correction
     with duckdb.connect(str(published), read_only=True) as con:
-        runs = con.execute("select run_id, started_at, code_version, gate_passed, gate_checks, "
-                           "published_copy from pipeline_runs order by published_at").fetchall()
-        files = con.execute("select f.file_path, f.sha256, f.periods from pipeline_runs, "
-                            "unnest(source_files) as u(f) where run_id = 'bbbbbbbb-second'").fetchall()
+        runs = con.execute(
+            "select run_id, started_at, code_version, gate_passed, gate_checks, "
+            "published_copy from pipeline_runs order by published_at"
+        ).fetchall()
+        files = con.execute(
+            "select f.file_path, f.sha256, f.periods from pipeline_runs, "
+            "unnest(source_files) as u(f) where run_id = 'bbbbbbbb-second'"
+        ).fetchall()
     assert [run[0] for run in runs] == ["aaaaaaaa-first", "bbbbbbbb-second"]
     assert runs[1][1] == datetime(2026, 12, 5, 6, 0, 0)
     assert runs[1][2] and runs[1][3] is True and runs[1][4] == passed_gate.checks
@@ -176,8 +223,10 @@ def test_provenance_names_every_current_file_and_keeps_the_history(warehouse, tm
     assert {path: digest for path, digest, _ in files} == expected
     assert ["2025-03"] in [periods for path, _, periods in files if path.endswith("_rettet.csv")]
     copies = sorted(path.name for path in (marts / "history").iterdir())
-    assert copies == ["helhedsplan_2026-11-30T194500Z_aaaaaaaa.duckdb",
-                      "helhedsplan_2026-12-05T060000Z_bbbbbbbb.duckdb"]
+    assert copies == [
+        "helhedsplan_2026-11-30T194500Z_aaaaaaaa.duckdb",
+        "helhedsplan_2026-12-05T060000Z_bbbbbbbb.duckdb",
+    ]
     assert sha(marts / "history" / copies[1]) == sha(published)
 
 
@@ -187,22 +236,36 @@ con = duckdb.connect(sys.argv[1], read_only=True)
 query = "select count(*) from indicator_values where period = '2025-08'"
 print(con.execute(query).fetchone()[0], flush=True)
 sys.stdin.readline()
-print(con.execute(query).fetchone()[0], con.execute("select count(*) from pipeline_runs").fetchone()[0], flush=True)
+runs = con.execute("select count(*) from pipeline_runs").fetchone()[0]
+print(con.execute(query).fetchone()[0], runs, flush=True)
 con.close()
 """
 
 
-def test_reader_holding_the_file_is_undisturbed_by_a_new_publication(warehouse, tmp_path, passed_gate):
+def test_reader_holding_the_file_is_undisturbed_by_a_new_publication(
+    warehouse, tmp_path, passed_gate
+):
     marts = tmp_path / "marts"
     published = publish(warehouse, marts, run_id="run-one", gate=passed_gate, started_at=STARTED)
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         before = int(reader.stdout.readline())
         with duckdb.connect(str(warehouse)) as con:  # the next month's data differ
-            for table in ("indicator_values", "mart_beskaeftigelse", "mart_uddannelse_og_livschancer",
-                          "mart_sammenhaengskraft_og_medborgerskab"):
-                con.execute(f"delete from marts.{table} where period = '2025-08' and area = 'Ellekær'")
+            for table in (
+                "indicator_values",
+                "mart_beskaeftigelse",
+                "mart_uddannelse_og_livschancer",
+                "mart_sammenhaengskraft_og_medborgerskab",
+            ):
+                con.execute(
+                    f"delete from marts.{table} where period = '2025-08' and area = 'Ellekær'"
+                )
         publish(warehouse, marts, run_id="run-two", gate=passed_gate, started_at=STARTED)
         out, err = reader.communicate("\n", timeout=60)
     finally:
@@ -211,6 +274,8 @@ def test_reader_holding_the_file_is_undisturbed_by_a_new_publication(warehouse, 
     assert reader.returncode == 0, err
     assert out.split() == [str(before), "1"]  # the old version, whole, while it stayed open
     with duckdb.connect(str(published), read_only=True) as con:
-        after = con.execute("select count(*) from indicator_values where period = '2025-08'").fetchone()[0]
+        after = con.execute(
+            "select count(*) from indicator_values where period = '2025-08'"
+        ).fetchone()[0]
         assert con.execute("select count(*) from pipeline_runs").fetchone()[0] == 2
     assert 0 < after < before

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_quality_fixtures import add_file, build_warehouse, drop_month
 
 from pipelines import catalogue
 from pipelines.quality import GateResult, run_gate
-from test_quality_fixtures import add_file, build_warehouse, drop_month
 
 CPR_SHAPED = re.compile(r"(?<!\d)[0-3]\d[01]\d{3}-?\d{4}(?!\d)")
 
@@ -48,8 +48,9 @@ def finding(result: GateResult, name: str):
 def set_cell(con, indicator_id: str, period: str, area: str, sex: str, numerator: float) -> None:
     """Change a cell's numerator in every mart that holds it, the value following (a real change
     in the data, not a tampering)."""
-    delaftale = next(row["delaftale"] for row in catalogue.indicators()
-                     if row["indicator_id"] == indicator_id)
+    delaftale = next(
+        row["delaftale"] for row in catalogue.indicators() if row["indicator_id"] == indicator_id
+    )
     for table in ("indicator_values", "indicator_values_unsuppressed", f"mart_{delaftale}"):
         con.execute(
             f"""
@@ -75,8 +76,9 @@ def test_clean_warehouse_passes_and_writes_data_docs(warehouse, tmp_path):
 @pytest.mark.parametrize(("quarantined", "passes"), [(5, True), (20, False)])
 def test_quarantined_share_per_file_of_the_run(warehouse, tmp_path, quarantined, passes):
     with duckdb.connect(str(warehouse)) as con:
-        load_id = add_file(con, "beskaeftigelse", date(2025, 8, 1), rows_read=100,
-                           rows_quarantined=quarantined)
+        load_id = add_file(
+            con, "beskaeftigelse", date(2025, 8, 1), rows_read=100, rows_quarantined=quarantined
+        )
     result = gate(warehouse, tmp_path, load_ids=[load_id])
     assert result.passed is passes, result.summary
     if not passes:
@@ -107,10 +109,13 @@ def test_without_load_ids_every_current_file_is_checked(warehouse, tmp_path):
     assert names(gate(warehouse, tmp_path).failures) == {"delivery_files.quarantined_share"}
 
 
-@pytest.mark.parametrize(("source", "month", "check"), [
-    ("beskaeftigelse", date(2025, 3, 1), "delivery_months.beskaeftigelse_every_month"),
-    ("skole", date(2025, 2, 1), "delivery_months.skole_every_school_month"),
-])
+@pytest.mark.parametrize(
+    ("source", "month", "check"),
+    [
+        ("beskaeftigelse", date(2025, 3, 1), "delivery_months.beskaeftigelse_every_month"),
+        ("skole", date(2025, 2, 1), "delivery_months.skole_every_school_month"),
+    ],
+)
 def test_missing_month_fails(warehouse, tmp_path, source, month, check):
     with duckdb.connect(str(warehouse)) as con:
         drop_month(con, source, month)
@@ -132,15 +137,20 @@ def test_missing_resident_snapshot_fails(warehouse, tmp_path):
 def test_july_needs_no_school_delivery(warehouse, tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         july_rows = con.execute(
-            "select count(*) from raw.skole where month(period_start) = 7").fetchone()[0]
+            "select count(*) from raw.skole where month(period_start) = 7"
+        ).fetchone()[0]
     assert july_rows == 0
-    assert "delivery_months.skole_every_school_month" not in names(gate(warehouse, tmp_path).failures)
+    assert "delivery_months.skole_every_school_month" not in names(
+        gate(warehouse, tmp_path).failures
+    )
 
 
 def test_employment_extract_below_coverage_fails(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("delete from raw.beskaeftigelse where period_start = date '2025-04-01' "
-                    "and source_row % 10 = 0")
+        con.execute(
+            "delete from raw.beskaeftigelse where period_start = date '2025-04-01' "
+            "and source_row % 10 = 0"
+        )
     result = gate(warehouse, tmp_path)
     assert names(result.failures) == {"delivery_months.employment_coverage"}
     (example,) = finding(result, "delivery_months.employment_coverage").examples
@@ -154,7 +164,8 @@ def test_stale_source_fails(warehouse, tmp_path):
     result = gate(warehouse, tmp_path)
     assert names(result.failures) == {"delivery_timeliness.timeliness"}
     assert finding(result, "delivery_timeliness.timeliness").examples == [
-        "deltagelse: seneste 2025-06, 2 mdr. bagud"]
+        "deltagelse: seneste 2025-06, 2 mdr. bagud"
+    ]
 
 
 def test_school_summer_break_is_not_staleness(warehouse, tmp_path):
@@ -168,24 +179,32 @@ def test_school_summer_break_is_not_staleness(warehouse, tmp_path):
 
 def test_tampered_value_fails(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("update marts.indicator_values set value = value + 3 where "
-                    "indicator_id = 'B_BESKAEFTIGELSE' and period = '2025-03' "
-                    "and area = 'Houlkær' and sex = 'all'")
+        con.execute(
+            "update marts.indicator_values set value = value + 3 where "
+            "indicator_id = 'B_BESKAEFTIGELSE' and period = '2025-03' "
+            "and area = 'Houlkær' and sex = 'all'"
+        )
     result = gate(warehouse, tmp_path)
     assert not result.passed
-    assert {"mart_values.value_is_ratio", "mart_disclosure.equals_computed",
-            "mart_consistency.same_rows"} <= names(result.failures)
+    assert {
+        "mart_values.value_is_ratio",
+        "mart_disclosure.equals_computed",
+        "mart_consistency.same_rows",
+    } <= names(result.failures)
     assert finding(result, "mart_values.value_is_ratio").examples == [
-        "B_BESKAEFTIGELSE 2025-03 Houlkær all"]
+        "B_BESKAEFTIGELSE 2025-03 Houlkær all"
+    ]
 
 
 def test_consistently_tampered_cell_fails_against_computed(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         for table in ("indicator_values", "mart_beskaeftigelse"):
-            con.execute(f"update marts.{table} set numerator = numerator + 4, "
-                        "value = (numerator + 4) / denominator * 100 where "
-                        "indicator_id = 'B_BESKAEFTIGELSE' and period = '2025-03' "
-                        "and area = 'Ellekær' and sex = 'male'")
+            con.execute(
+                f"update marts.{table} set numerator = numerator + 4, "
+                "value = (numerator + 4) / denominator * 100 where "
+                "indicator_id = 'B_BESKAEFTIGELSE' and period = '2025-03' "
+                "and area = 'Ellekær' and sex = 'male'"
+            )
     result = gate(warehouse, tmp_path)
     assert names(result.failures) == {"mart_disclosure.equals_computed"}
 
@@ -194,10 +213,13 @@ def test_share_above_100_and_numerator_above_denominator_fail(warehouse, tmp_pat
     with duckdb.connect(str(warehouse)) as con:
         set_cell(con, "S_DELTAGELSE", "2024-05", "Ellekær", "female", numerator=48)  # of 40
     result = gate(warehouse, tmp_path)
-    assert {"mart_values.value_at_most_factor",
-            "mart_values.numerator_at_most_denominator"} <= names(result.failures)
+    assert {
+        "mart_values.value_at_most_factor",
+        "mart_values.numerator_at_most_denominator",
+    } <= names(result.failures)
     assert finding(result, "mart_values.value_at_most_factor").examples == [
-        "S_DELTAGELSE 2024-05 Ellekær female: 120"]
+        "S_DELTAGELSE 2024-05 Ellekær female: 120"
+    ]
 
 
 def test_published_small_cell_breaks_primary_rule(warehouse, tmp_path):
@@ -217,14 +239,17 @@ def test_published_small_cell_breaks_primary_rule(warehouse, tmp_path):
     result = gate(warehouse, tmp_path)
     assert "mart_disclosure.primary_rule" in names(result.failures)
     assert finding(result, "mart_disclosure.primary_rule").examples == [
-        "B_OVERGANG_JOB_UDD 2025-03 Ellekær female"]
+        "B_OVERGANG_JOB_UDD 2025-03 Ellekær female"
+    ]
 
 
 def test_lonely_suppressed_cell_breaks_secondary_rule(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("update marts.indicator_values set is_suppressed = true, numerator = null, "
-                    "denominator = null, value = null where indicator_id = 'B_BESKAEFTIGELSE' "
-                    "and period = '2025-03' and area = 'Houlkær' and sex = 'female'")
+        con.execute(
+            "update marts.indicator_values set is_suppressed = true, numerator = null, "
+            "denominator = null, value = null where indicator_id = 'B_BESKAEFTIGELSE' "
+            "and period = '2025-03' and area = 'Houlkær' and sex = 'female'"
+        )
     result = gate(warehouse, tmp_path)
     assert "mart_disclosure_groups.secondary_rule" in names(result.failures)
     assert "mart_disclosure.primary_rule" not in names(result.failures)
@@ -236,18 +261,27 @@ def test_lonely_suppressed_cell_breaks_secondary_rule(warehouse, tmp_path):
 
 def test_missing_cell_fails_completeness(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
-        for table in ("indicator_values", "indicator_values_unsuppressed", "mart_sammenhaengskraft_og_medborgerskab"):
-            con.execute(f"delete from marts.{table} where indicator_id = 'S_BROBYGNING' "
-                        "and period = '2024-11' and area = 'Vestervang'")
+        for table in (
+            "indicator_values",
+            "indicator_values_unsuppressed",
+            "mart_sammenhaengskraft_og_medborgerskab",
+        ):
+            con.execute(
+                f"delete from marts.{table} where indicator_id = 'S_BROBYGNING' "
+                "and period = '2024-11' and area = 'Vestervang'"
+            )
     result = gate(warehouse, tmp_path)
     assert names(result.failures) == {"mart_completeness.every_cell_present"}
     assert finding(result, "mart_completeness.every_cell_present").examples == [
-        "S_BROBYGNING 2024-11 Vestervang all"]
+        "S_BROBYGNING 2024-11 Vestervang all"
+    ]
 
 
 def test_large_monthly_jump_is_a_warning_only(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
-        set_cell(con, "B_BESKAEFTIGELSE", "2025-02", "Houlkær", "female", numerator=36)  # 50 % → 60 %
+        set_cell(
+            con, "B_BESKAEFTIGELSE", "2025-02", "Houlkær", "female", numerator=36
+        )  # 50 % → 60 %
     result = gate(warehouse, tmp_path)
     assert result.passed, result.summary
     assert names(result.warnings) == {"mart_jumps.monthly_jump"}
@@ -269,10 +303,14 @@ def test_missing_mart_fails_with_a_readable_reason(warehouse, tmp_path):
 
 def test_thresholds_come_from_config_and_dbt_vars(warehouse, tmp_path, monkeypatch):
     with duckdb.connect(str(warehouse)) as con:
-        load_id = add_file(con, "beskaeftigelse", date(2025, 8, 1), rows_read=100, rows_quarantined=20)
+        load_id = add_file(
+            con, "beskaeftigelse", date(2025, 8, 1), rows_read=100, rows_quarantined=20
+        )
     config = dict(catalogue.quality_config(), max_quarantined_share=0.25)
     monkeypatch.setattr(catalogue, "quality_config", lambda: config)
-    monkeypatch.setattr(catalogue, "disclosure_k", lambda: 13)  # Houlkær has 12 in B_OVERGANG_JOB_UDD
+    monkeypatch.setattr(
+        catalogue, "disclosure_k", lambda: 13
+    )  # Houlkær has 12 in B_OVERGANG_JOB_UDD
     result = gate(warehouse, tmp_path, load_ids=[load_id])
     assert names(result.failures) == {"mart_disclosure.primary_rule"}
     assert "k = 13" in result.summary
@@ -284,14 +322,20 @@ def test_results_and_data_docs_hold_no_person_level_value(warehouse, tmp_path):
         load_id = add_file(con, "beboere", date(2025, 8, 1), rows_read=100, rows_quarantined=20)
         con.execute("update marts.indicator_values set value = 99 where period = '2024-02'")
         con.execute("delete from raw.beskaeftigelse where source_row % 7 = 0")
-        pseudonyms = {row[0] for row in con.execute(
-            "select person_id from raw.beboere union select person_id from raw.beskaeftigelse")
-            .fetchall()}
+        pseudonyms = {
+            row[0]
+            for row in con.execute(
+                "select person_id from raw.beboere union select person_id from raw.beskaeftigelse"
+            ).fetchall()
+        }
     result = gate(warehouse, tmp_path, load_ids=[load_id])
     assert len(result.failures) >= 4
     texts = [json.dumps(result.as_dict(), ensure_ascii=False)]
-    texts += [path.read_text(encoding="utf-8", errors="replace")
-              for path in (tmp_path / "quality").rglob("*") if path.suffix in (".html", ".json")]
+    texts += [
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in (tmp_path / "quality").rglob("*")
+        if path.suffix in (".html", ".json")
+    ]
     assert len(texts) > 10
     found = re.compile(r"[0-9a-f]{64}")
     for text in texts:
@@ -300,8 +344,15 @@ def test_results_and_data_docs_hold_no_person_level_value(warehouse, tmp_path):
 
 
 def test_importing_the_gate_does_not_import_great_expectations():
-    code = ("import sys, pipelines.quality, pipelines.publish; "
-            "print('great_expectations' in sys.modules)")
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, cwd=Path(__file__).parent.parent).stdout.strip()
+    code = (
+        "import sys, pipelines.quality, pipelines.publish; "
+        "print('great_expectations' in sys.modules)"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    ).stdout.strip()
     assert output == "False"

@@ -29,7 +29,8 @@ def _frame_error(suite: str, error: Exception) -> GateFinding:
         suite=suite,
         check="frame",
         severity="critical",
-        description=f"Kontrolgrundlaget kunne ikke dannes (could not build the checked data): {first_line}",
+        description="Kontrolgrundlaget kunne ikke dannes (could not build the checked data): "
+        + first_line,
         expectation_type="frame",
     )
 
@@ -67,7 +68,9 @@ def run_gate(
                 errors.append(_frame_error(name, error))
 
     docs_dir = Path(docs_dir)
-    evaluated, findings = checkpoint.run_checkpoints(frames, suites, parameters, texts, docs_dir, run_id)
+    evaluated, findings = checkpoint.run_checkpoints(
+        frames, suites, parameters, texts, docs_dir, run_id
+    )
     findings = errors + findings
     failures = [item for item in findings if item.severity == "critical"]
     warnings = [item for item in findings if item.severity != "critical"]
@@ -80,11 +83,16 @@ def run_gate(
         duration_s=0.0,
         run_id=run_id,
         checks=evaluated + len(errors),
-        thresholds=dict(parameters, disclosure_k=k,
-                        employment_coverage_ages=list(config["employment_coverage_ages"]),
-                        months_without_school=list(config["months_without_school"])),
+        thresholds=dict(
+            parameters,
+            disclosure_k=k,
+            employment_coverage_ages=list(config["employment_coverage_ages"]),
+            months_without_school=list(config["months_without_school"]),
+        ),
     )
     result.summary = summarise(result)
     result.duration_s = time.perf_counter() - started
-    log.info("quality gate %s in %.1f s", "passed" if result.passed else "failed", result.duration_s)
+    log.info(
+        "quality gate %s in %.1f s", "passed" if result.passed else "failed", result.duration_s
+    )
     return result

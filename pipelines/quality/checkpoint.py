@@ -32,8 +32,10 @@ SITE_ENTRIES = ("index.html", "validations", "expectations", "static")
 
 def load_suites() -> list[dict]:
     """The suites as analysts keep them: one JSON file per frame, in name order."""
-    return [json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted(EXPECTATIONS_DIR.glob("*.json"))]
+    return [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(EXPECTATIONS_DIR.glob("*.json"))
+    ]
 
 
 def _context(docs_dir: Path):
@@ -142,16 +144,19 @@ def run_checkpoints(
         suite = context.suites.add(gx.ExpectationSuite(**_formatted_suite(suite_json, texts)))
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("frame")
         validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"gate_{name}",
-            validation_definitions=[validation],
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=[SITE_NAME])],
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": suite_json["meta"]["index_columns"],
-            },
-        ))
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"gate_{name}",
+                validation_definitions=[validation],
+                actions=[UpdateDataDocsAction(name="data_docs", site_names=[SITE_NAME])],
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": suite_json["meta"]["index_columns"],
+                },
+            )
+        )
         outcome = checkpoint.run(
             batch_parameters={"dataframe": frames[name]},
             expectation_parameters=parameters,

@@ -24,8 +24,18 @@ SEXES = ("female", "male", "all")
 PERSONS_ONLY_DISCLOSURE = frozenset({"U_FRAVAER"})
 # The published interface of `indicator_values` (shared/spec/indicators.md), in order.
 INDICATOR_VALUE_COLUMNS = (
-    "indicator_id", "delaftale", "period_type", "period", "period_start", "area", "sex",
-    "numerator", "denominator", "value", "is_suppressed", "is_complete",
+    "indicator_id",
+    "delaftale",
+    "period_type",
+    "period",
+    "period_start",
+    "area",
+    "sex",
+    "numerator",
+    "denominator",
+    "value",
+    "is_suppressed",
+    "is_complete",
 )
 KEY = "indicator_id, period_type, period, area, sex"
 
@@ -71,16 +81,21 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
 
 
 def _months(con: duckdb.DuckDBPyConnection, source: str) -> set[date]:
     if not _table_exists(con, "raw", source):
         return set()
-    return {row[0] for row in con.execute(f"select distinct period_start from raw.{source}").fetchall()}
+    return {
+        row[0] for row in con.execute(f"select distinct period_start from raw.{source}").fetchall()
+    }
 
 
 def _month_range(first: date, last: date) -> list[date]:
@@ -118,7 +133,7 @@ def delivery_files(ctx: FrameContext) -> pd.DataFrame:
 
 
 def delivery_months(ctx: FrameContext) -> pd.DataFrame:
-    """One row per month of the panel: which sources arrived, and the employment extract's coverage."""
+    """One row per month of the panel: which sources arrived; the employment extract's coverage."""
     con, config = ctx.con, ctx.config
     months = _panel_months(con)
     present = {source: _months(con, source) for source in ("beboere", "beskaeftigelse", "skole")}
@@ -146,23 +161,33 @@ def delivery_months(ctx: FrameContext) -> pd.DataFrame:
     rows = []
     for month in months:
         residents, covered = coverage.get(month, (0, 0))
-        rows.append({
-            "period": month.strftime("%Y-%m"),
-            "has_beboere": month in present["beboere"],
-            "has_beskaeftigelse": month in present["beskaeftigelse"],
-            "skole_expected": month.month not in config["months_without_school"],
-            "has_skole": month in present["skole"],
-            "residents_in_age_band": residents,
-            "residents_in_extract": covered,
-            "employment_coverage": covered / residents if residents else None,
-        })
-    columns = ["period", "has_beboere", "has_beskaeftigelse", "skole_expected", "has_skole",
-               "residents_in_age_band", "residents_in_extract", "employment_coverage"]
+        rows.append(
+            {
+                "period": month.strftime("%Y-%m"),
+                "has_beboere": month in present["beboere"],
+                "has_beskaeftigelse": month in present["beskaeftigelse"],
+                "skole_expected": month.month not in config["months_without_school"],
+                "has_skole": month in present["skole"],
+                "residents_in_age_band": residents,
+                "residents_in_extract": covered,
+                "employment_coverage": covered / residents if residents else None,
+            }
+        )
+    columns = [
+        "period",
+        "has_beboere",
+        "has_beskaeftigelse",
+        "skole_expected",
+        "has_skole",
+        "residents_in_age_band",
+        "residents_in_extract",
+        "employment_coverage",
+    ]
     return pd.DataFrame(rows, columns=columns).astype({"employment_coverage": "float64"})
 
 
 def delivery_timeliness(ctx: FrameContext) -> pd.DataFrame:
-    """One row per monthly source: its latest month and how many expected months it lags `beboere`."""
+    """One row per monthly source: its latest month, and how many expected months it lags."""
     con, config = ctx.con, ctx.config
     beboere = _months(con, "beboere")
     latest_beboere = max(beboere) if beboere else None
@@ -173,16 +198,21 @@ def delivery_timeliness(ctx: FrameContext) -> pd.DataFrame:
         behind = None
         if latest is not None and latest_beboere is not None:
             expected = [
-                month for month in _month_range(latest, latest_beboere)[1:]
+                month
+                for month in _month_range(latest, latest_beboere)[1:]
                 if source != "skole" or month.month not in config["months_without_school"]
             ]
             behind = len(expected)
-        rows.append({
-            "source": source,
-            "latest_period": latest.strftime("%Y-%m") if latest else None,
-            "latest_beboere_period": latest_beboere.strftime("%Y-%m") if latest_beboere else None,
-            "months_behind": behind,
-        })
+        rows.append(
+            {
+                "source": source,
+                "latest_period": latest.strftime("%Y-%m") if latest else None,
+                "latest_beboere_period": latest_beboere.strftime("%Y-%m")
+                if latest_beboere
+                else None,
+                "months_behind": behind,
+            }
+        )
     return pd.DataFrame(rows).astype({"months_behind": "Int64"})
 
 
@@ -208,7 +238,7 @@ def mart_values(ctx: FrameContext) -> pd.DataFrame:
 
 
 def mart_disclosure(ctx: FrameContext) -> pd.DataFrame:
-    """One row per published cell: does it keep the spec's primary rule, and equal its unsuppressed cell?"""
+    """One row per published cell: does it keep the primary rule, and equal its computed cell?"""
     return ctx.con.execute(
         f"""
         select v.indicator_id, v.period_type, v.period, v.area, v.sex, v.is_suppressed,
@@ -269,12 +299,17 @@ def mart_completeness(ctx: FrameContext) -> pd.DataFrame:
     """One row per cell the panel must have: every indicator × area × sex × month (exam year)."""
     con = ctx.con
     months = _panel_months(con)
-    areas = [row[0] for row in con.execute(
-        "select distinct boligomraade from raw.beboere order by 1").fetchall()] + ["all"]
+    areas = [
+        row[0]
+        for row in con.execute(
+            "select distinct boligomraade from raw.beboere order by 1"
+        ).fetchall()
+    ] + ["all"]
     exam_years = []
     if months and _table_exists(con, "raw", "karakterer"):
         exam_years = [
-            year for (year,) in con.execute("select distinct exam_year from raw.karakterer").fetchall()
+            year
+            for (year,) in con.execute("select distinct exam_year from raw.karakterer").fetchall()
             if date(year, 6, 1) in months
         ]
     expected = []
@@ -286,7 +321,9 @@ def mart_completeness(ctx: FrameContext) -> pd.DataFrame:
             periods = [("month", month.strftime("%Y-%m")) for month in months]
         expected += [
             (indicator["indicator_id"], period_type, period, area, sex)
-            for period_type, period in periods for area in areas for sex in sexes
+            for period_type, period in periods
+            for area in areas
+            for sex in sexes
         ]
     frame = pd.DataFrame(expected, columns=["indicator_id", "period_type", "period", "area", "sex"])
     con.register("expected_cells", frame)

@@ -6,8 +6,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 MAX_EXAMPLES = 5
-MONTH_NAMES_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
-                  "september", "oktober", "november", "december")
+MONTH_NAMES_DA = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 def number_da(value: float, decimals: int = 1) -> str:
@@ -32,7 +44,9 @@ def threshold_texts(config: dict, disclosure_k: int) -> dict[str, str]:
         "employment_coverage_ages": f"{low}–{high}",
         "max_delivery_lag_months": str(config["max_delivery_lag_months"]),
         "months_without_school": ", ".join(
-            MONTH_NAMES_DA[month - 1] for month in config["months_without_school"]) or "ingen",
+            MONTH_NAMES_DA[month - 1] for month in config["months_without_school"]
+        )
+        or "ingen",
         "disclosure_k": str(disclosure_k),
     }
 
@@ -93,13 +107,17 @@ class GateResult:
 
 def summarise(result: GateResult) -> str:
     lines = []
-    counts = (f"{result.checks} kontroller, {len(result.failures)} blokerende fejl, "
-              f"{len(result.warnings)} advarsler")
+    counts = (
+        f"{result.checks} kontroller, {len(result.failures)} blokerende fejl, "
+        f"{len(result.warnings)} advarsler"
+    )
     if result.passed:
         lines.append(f"Kvalitetskontrollen er bestået (quality gate passed): {counts}.")
     else:
-        lines.append("Kvalitetskontrollen fejlede – data offentliggøres ikke "
-                     f"(quality gate failed, nothing is published): {counts}.")
+        lines.append(
+            "Kvalitetskontrollen fejlede – data offentliggøres ikke "
+            f"(quality gate failed, nothing is published): {counts}."
+        )
         lines.append("Fejl (failed checks):")
         lines += [f"  ✗ {finding.line()}" for finding in result.failures]
     if result.warnings:
