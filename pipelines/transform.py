@@ -33,16 +33,22 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = previous
 
 
+def state_dir(warehouse: Path) -> Path:
+    """dbt's target (manifest, run results) and log folders for `warehouse`: `<name>.dbt/`."""
+    warehouse = Path(warehouse).expanduser().resolve()
+    return warehouse.parent / f"{warehouse.stem}.dbt"
+
+
 def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
              vars: dict | None = None) -> list[str]:
     """The argument list of a dbt command against `warehouse`, with absolute paths only."""
-    state_dir = warehouse.parent / f"{warehouse.stem}.dbt"
+    state = state_dir(warehouse)
     args = [
         command,
         "--project-dir", str(PROJECT_ROOT),
         "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(state_dir / "target"),
-        "--log-path", str(state_dir / "logs"),
+        "--target-path", str(state / "target"),
+        "--log-path", str(state / "logs"),
         "--log-level", "warn",
         "--log-level-file", "info",
         "--no-use-colors",

@@ -60,7 +60,7 @@ def main() -> None:
     work = opts.keep or Path(tempfile.mkdtemp(prefix="helhedsplan-bench-"))
     args = {"raw": str(work / "raw"), "warehouse": str(work / "warehouse.duckdb"),
             "residents": opts.residents, "start": opts.start, "end": opts.end}
-    print(f"benchmark: {opts.residents:,} residents, {opts.start}..{opts.end}, in {work}".replace(",", "."))
+    print(f"benchmark: {opts.residents:_} residents, {opts.start}..{opts.end}, in {work}".replace("_", "."))
     try:
         for step in opts.steps.split(","):
             result = run_step(step, args)

@@ -4,6 +4,7 @@ a clear error naming the failed node."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -163,6 +164,25 @@ def test_delivery_status_shows_corrections_rejections_and_gaps(warehouse: Path) 
     assert rows[("karakterer", "2024/25")] == "received"
     months = {p for s, p in rows if s == "beboere"}
     assert len(months) == FIXTURE_MONTHS and min(months) == f"{FIXTURE_FIRST_MONTH:%Y-%m}"
+
+
+def test_every_model_seed_and_column_is_documented(warehouse: Path) -> None:
+    manifest = json.loads((transform.state_dir(warehouse) / "target" / "manifest.json").read_text())
+    undocumented = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        if not node["description"].strip():
+            undocumented.append(node["name"])
+        columns = [row[0] for row in _query(warehouse, """select column_name
+            from information_schema.columns where table_schema = ? and table_name = ?""",
+            [node["schema"], node["alias"]])]
+        assert columns, node["name"]
+        described = {name: c["description"].strip() for name, c in node["columns"].items()}
+        undocumented += [f"{node['name']}.{c}" for c in columns if not described.get(c)]
+        undocumented += [f"{node['name']}.{c} (no such column)" for c in described
+                         if c not in columns]
+    assert undocumented == []
 
 
 def test_the_warehouse_is_released_after_the_build(warehouse: Path) -> None:

@@ -62,6 +62,8 @@ def set_cell(con, indicator_id: str, period: str, area: str, sex: str, numerator
 
 
 def test_clean_warehouse_passes_and_writes_data_docs(warehouse, tmp_path):
+    (tmp_path / "quality").mkdir()
+    (tmp_path / "quality" / "analyst-notes.txt").write_text("kept")
     result = gate(warehouse, tmp_path)
     assert result.passed, result.summary
     assert result.failures == [] and result.warnings == []
@@ -71,6 +73,18 @@ def test_clean_warehouse_passes_and_writes_data_docs(warehouse, tmp_path):
     assert "bestået" in result.summary and str(result.docs_index) in result.summary
     assert json.loads(json.dumps(result.as_dict()))["passed"] is True
     assert 0 < result.duration_s < 60
+    assert (tmp_path / "quality" / "analyst-notes.txt").read_text() == "kept"
+
+
+def test_every_suite_has_its_frame_and_every_frame_its_suite():
+    from pipelines.quality.frames import BUILDERS
+
+    suites = {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))["name"]
+        for path in (Path(__file__).parent.parent / "expectations").glob("*.json")
+    }
+    assert all(stem == name for stem, name in suites.items())
+    assert set(suites) == set(BUILDERS)
 
 
 @pytest.mark.parametrize(("quarantined", "passes"), [(5, True), (20, False)])
