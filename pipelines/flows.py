@@ -29,7 +29,7 @@ class GateFailed(RuntimeError):
     """The quality gate failed: nothing was published (exit status 2)."""
 
     def __init__(self, gate, result: RunResult):
-        super().__init__(gate.summary)
+        super().__init__(f"kvalitetskontrollen fejlede ({len(gate.failures)} blokerende fejl); intet offentliggjort")
         self.gate = gate
         self.result = result
 

@@ -106,10 +106,14 @@ def _bad_delivery(raw: Path) -> None:
             continue
     header, body = lines[0], [line for line in lines[1:] if line.strip()]
     delimiter = max((";", ",", "\t"), key=header.count)
-    broken = [
-        delimiter.join(line.split(delimiter)[:-1] + ["ukendt_kode"]) if i % 5 == 0 else line
-        for i, line in enumerate(body)
-    ]
+    status = [name.strip().strip('"').strip().lower() for name in header.split(delimiter)].index("status")
+
+    def damaged(line: str) -> str:
+        cells = line.split(delimiter)
+        cells[status] = "ukendt_kode"
+        return delimiter.join(cells)
+
+    broken = [damaged(line) if i % 5 == 0 else line for i, line in enumerate(body)]
     (raw / "beskaeftigelse" / (latest.stem + "_zz_rettelse.csv")).write_text(
         "\n".join([header, *broken]) + "\n", encoding="utf-8"
     )
