@@ -66,6 +66,15 @@ def test_clean_sample_run_publishes_and_reports(first_run):
     assert indicators == 10
 
 
+def test_evaluator_walkthrough_runs_on_the_published_file(first_run):
+    root, _, _ = first_run
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "evaluator_walkthrough.py"
+    done = subprocess.run([sys.executable, str(notebook), str(root / "marts" / "helhedsplan.duckdb")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "mismatches: 0" in done.stdout
+
+
 def test_run_output_and_warehouse_hold_no_cpr(first_run):
     root, _, output = first_run
     assert not CPR_SHAPED.search(output)
