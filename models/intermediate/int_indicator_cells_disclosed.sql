@@ -2,8 +2,28 @@
 -- internal rolling12). Figures stay unsuppressed here; the published marts blank them.
 with
 
+catalogue as (
+    select * from {{ ref('indicators') }}
+),
+
+period_months as (
+    select * from {{ ref('int_indicator_period_months') }}
+),
+
+-- A stock period shows the figures of the one month that feeds it (int_indicator_period_months).
 cells as (
-    select * from {{ ref('int_indicator_cells') }}
+    select
+        int_indicator_cells.*,
+        catalogue.aggregation,
+        period_months.month_start as stock_month
+    from {{ ref('int_indicator_cells') }} as int_indicator_cells
+    inner join catalogue on int_indicator_cells.indicator_id = catalogue.indicator_id
+    left join period_months
+        on
+            catalogue.aggregation = 'stock'
+            and int_indicator_cells.indicator_id = period_months.indicator_id
+            and int_indicator_cells.period_type = period_months.period_type
+            and int_indicator_cells.period = period_months.period
 ),
 
 {{ disclosure_control(
@@ -11,7 +31,7 @@ cells as (
 ) }}
 
 final as (
-    select * from disclosed
+    select * exclude (aggregation, stock_month) from disclosed
 )
 
 select * from final
