@@ -67,6 +67,17 @@ def test_clean_sample_run_publishes_and_reports(first_run):
     assert indicators == 10
 
 
+def test_every_published_table_and_column_explains_itself(first_run):
+    root, _, _ = first_run
+    with duckdb.connect(str(root / "marts" / "helhedsplan.duckdb"), read_only=True) as con:
+        tables = con.execute("select table_name from duckdb_tables() where comment is null").fetchall()
+        columns = con.execute(
+            "select table_name || '.' || column_name from duckdb_columns() "
+            "where comment is null or trim(comment) = ''"
+        ).fetchall()
+    assert tables == [] and columns == []
+
+
 def test_evaluator_walkthrough_runs_on_the_published_file(first_run):
     root, _, _ = first_run
     notebook = Path(__file__).resolve().parent.parent / "notebooks" / "evaluator_walkthrough.py"
