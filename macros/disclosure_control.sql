@@ -12,18 +12,18 @@
        members that sum to it):
        - areas: the areas of one sex with the area `all`, within one indicator and period;
        - sexes: female/male of one area (incl. `all`) with the sex `all`;
-       - months (flows, deliberate extension): the months of a quarter with the quarter, within
-         one indicator, area and sex; quarters: the quarters of a year with the year;
-       A month or quarter in which the indicator has nobody at all (its all/all cell counts 0
-       persons: a month without a snapshot, July without school) is known to be empty, hides
-       nobody and is no member: the total is the sum of the others.
-       - one suppressed member beside a published total (the spec's rule): suppress the group's
-         smallest published member (fewest persons, then by name or period), or the total if none
-         is left;
-       - a suppressed total beside published members only (its sum would give away the cell it
-         protects): suppress the smallest member.
-       A stock period (S_AKTIVE_FRIVILLIGE: quarter, year, rolling12) shows the figures of one
-       month (stock_month), so the two share their suppression.
+       - time (flows only, a deliberate extension): within one indicator, area and sex, the
+         months of a quarter with the quarter, and the quarters of a year with the year. A month
+         or quarter in which the indicator has nobody at all (its all/all cell counts 0 persons: a
+         month without a snapshot, July without school) is known to be empty, hides nobody and is
+         no member.
+       In a group with exactly one suppressed cell:
+       - a suppressed member beside a published total (the spec's rule): suppress the smallest
+         published member (fewest persons, then by name or period), or the total if none is left;
+       - a suppressed total beside published members only (their sum would give it away):
+         suppress the smallest member.
+    3. Stock link: a stock period (S_AKTIVE_FRIVILLIGE quarter, year, rolling12) shows the figures
+       of one month (stock_month); if either is suppressed, both are.
     Every round takes areas, sexes, months, quarters and the stock link in turn and only adds
     suppressions; rounds repeat (recursive CTE) until one changes nothing, at most `rounds`. The
     data test no_lonely_suppressed_cell proves the fixpoint. Cells that are not person-based

@@ -70,10 +70,12 @@ def test_clean_sample_run_publishes_and_reports(first_run):
 def test_every_published_table_and_column_explains_itself(first_run):
     root, _, _ = first_run
     with duckdb.connect(str(root / "marts" / "helhedsplan.duckdb"), read_only=True) as con:
-        tables = con.execute("select table_name from duckdb_tables() where comment is null").fetchall()
+        tables = con.execute(
+            "select table_name from duckdb_tables() where not internal and comment is null"
+        ).fetchall()
         columns = con.execute(
             "select table_name || '.' || column_name from duckdb_columns() "
-            "where comment is null or trim(comment) = ''"
+            "where not internal and (comment is null or trim(comment) = '')"
         ).fetchall()
     assert tables == [] and columns == []
 
@@ -112,6 +114,21 @@ def test_second_run_with_nothing_new_is_idempotent(first_run, sample_raw):
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.beboere").fetchall()[0][0] == before
         assert con.execute("select count(*) from raw.load_log").fetchall()[0][0] == loads
+
+
+def test_tampered_mart_fails_the_gate_and_publishes_nothing(first_run):
+    """Runs last on the first run's warehouse: a value changed after dbt build must not pass."""
+    root, _, _ = first_run
+    published = root / "marts" / "helhedsplan.duckdb"
+    before = _sha(published)
+    with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+        con.execute(
+            "update marts.indicator_values set value = value + 7 where indicator_id = 'B_BESKAEFTIGELSE' "
+            "and area = 'all' and sex = 'all' and period_type = 'month' and not is_suppressed"
+        )
+    code = main(["gate", "--warehouse", str(root / "warehouse.duckdb"), "--marts", str(root / "marts")])
+    assert code == EXIT_GATE_FAILED
+    assert _sha(published) == before
 
 
 def _bad_delivery(raw: Path) -> None:
