@@ -1,13 +1,12 @@
 {#- Disclosure control of shared/spec/indicators.md as a chain of CTEs over `cells` (columns
-    indicator_id, period_type, period, period_start, area, sex, person_based, persons,
-    persons_in_numerator, aggregation ('flow'/'stock'), stock_month (the month whose figures a
+    indicator_id, period_type, period, period_start, area, sex, person_based,
+    numerator_counts_persons (from the catalogue), persons, persons_in_numerator, aggregation ('flow'/'stock'), stock_month (the month whose figures a
     stock cell shows; NULL for flows)). Emits CTEs ending in `disclosed`, which adds is_suppressed
     and suppression ('primary', 'secondary' or NULL). Call inside a `with` list; the caller
     continues after a comma.
 
     1. Primary: persons < k, or 0 < persons_in_numerator < k, or 0 < persons - persons_in_numerator
-       < k (only the first rule where the numerator is not a person count, see
-       numerator_counts_persons). A cell of 0 persons is suppressed by the first rule.
+       < k (only the first rule where the catalogue's numerator_counts_persons is false). A cell of 0 persons is suppressed by the first rule.
     2. Secondary: no additive group may hold exactly one suppressed cell. Groups (a total and the
        members that sum to it):
        - areas: the areas of one sex with the area `all`, within one indicator and period;
@@ -35,7 +34,7 @@ primary_suppression as (
         coalesce(person_based and (
             persons < {{ k }}
             or (
-                {{ numerator_counts_persons('indicator_id') }}
+                numerator_counts_persons
                 and (
                     (persons_in_numerator > 0 and persons_in_numerator < {{ k }})
                     or (

@@ -15,6 +15,7 @@ cells as (
     select
         int_indicator_cells.*,
         catalogue.aggregation,
+        catalogue.numerator_counts_persons,
         period_months.month_start as stock_month
     from {{ ref('int_indicator_cells') }} as int_indicator_cells
     inner join catalogue on int_indicator_cells.indicator_id = catalogue.indicator_id
@@ -31,7 +32,7 @@ cells as (
 ) }}
 
 final as (
-    select * exclude (aggregation, stock_month) from disclosed
+    select * exclude (aggregation, numerator_counts_persons, stock_month) from disclosed
 )
 
 select * from final

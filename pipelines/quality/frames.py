@@ -20,8 +20,6 @@ from pipelines.settings import SOURCES
 YEARLY_SOURCE = "karakterer"
 MONTHLY_SOURCES = tuple(source for source in SOURCES if source != YEARLY_SOURCE)
 SEXES = ("female", "male", "all")
-# Spec, disclosure rule 1: for U_FRAVAER (numerator = days, not persons) only `persons < k` applies.
-PERSONS_ONLY_DISCLOSURE = frozenset({"U_FRAVAER"})
 # The published interface of `indicator_values` (shared/spec/indicators.md), in order.
 INDICATOR_VALUE_COLUMNS = (
     "indicator_id",
@@ -56,7 +54,8 @@ def _catalogue_frame() -> pd.DataFrame:
             "factor": float(row["factor"]),
             "grain": row["grain"],
             "person_based": row["person_based"].strip().lower() == "true",
-            "persons_only_rule": row["indicator_id"] in PERSONS_ONLY_DISCLOSURE,
+            # spec, disclosure rule 1: where the numerator is not persons, only `persons < k` applies
+            "persons_only_rule": row["numerator_counts_persons"].strip().lower() != "true",
             "max_monthly_jump": float(row["max_monthly_jump"]) if row["max_monthly_jump"] else None,
         }
         for row in catalogue.indicators()
