@@ -273,6 +273,139 @@ def test_lonely_suppressed_cell_breaks_secondary_rule(warehouse, tmp_path):
     ]
 
 
+def suppress(con, indicator_id: str, period: str, **cell) -> None:
+    """Suppress the cells of `period` (all areas and sexes, or those named) in indicator_values
+    and the indicator's delaftale mart, as dbt would publish them."""
+    delaftale = next(
+        row["delaftale"] for row in catalogue.indicators() if row["indicator_id"] == indicator_id
+    )
+    where = "".join(f" and {column} = ${column}" for column in cell)
+    for table in ("indicator_values", f"mart_{delaftale}"):
+        con.execute(
+            f"update marts.{table} set is_suppressed = true, numerator = null, "
+            f"denominator = null, value = null where indicator_id = $id and period = $period"
+            + where,
+            {"id": indicator_id, "period": period, **cell},
+        )
+
+
+def test_lonely_suppressed_month_of_a_published_quarter_fails(warehouse, tmp_path):
+    """February 2025 hidden in every area and sex (so area and sex groups keep the rule), January,
+    March and 2025-Q1 published: 2025-Q1 minus January and March gives February back."""
+    with duckdb.connect(str(warehouse)) as con:
+        suppress(con, "B_BESKAEFTIGELSE", "2025-02")
+    result = gate(warehouse, tmp_path)
+    assert not result.passed
+    assert names(result.failures) == {"mart_disclosure_groups.time_groups"}
+    failure = finding(result, "mart_disclosure_groups.time_groups")
+    # 4 areas (with `all`) × 3 sexes; groups checked: 7 flows × (7 quarters + 2 years) × 12
+    assert (failure.unexpected_count, failure.element_count) == (12, 7 * 9 * 12)
+    assert failure.examples[0] == "B_BESKAEFTIGELSE 2025-Q1, months of quarter Ellekær/all"
+
+
+def test_hidden_month_and_quarter_together_keep_the_time_rule(warehouse, tmp_path):
+    """Suppressing 2025-Q1 as well leaves two hidden cells in the quarter's group, but makes the
+    quarter the one hidden cell among the quarters of 2025; hiding 2025-Q2 too closes that."""
+    with duckdb.connect(str(warehouse)) as con:
+        for period in ("2025-02", "2025-Q1"):
+            suppress(con, "B_BESKAEFTIGELSE", period)
+    failure = finding(gate(warehouse, tmp_path), "mart_disclosure_groups.time_groups")
+    assert failure.examples[0] == "B_BESKAEFTIGELSE 2025, quarters of year Ellekær/all"
+    with duckdb.connect(str(warehouse)) as con:
+        suppress(con, "B_BESKAEFTIGELSE", "2025-Q2")  # and one month of it
+        suppress(con, "B_BESKAEFTIGELSE", "2025-05")
+    result = gate(warehouse, tmp_path)
+    assert result.passed, result.summary
+
+
+def test_empty_month_is_no_member_of_its_quarter(warehouse, tmp_path):
+    """A July in which U_FRAVAER has nobody in the whole plan (no school) is known to be empty:
+    hidden beside published August and 2025-Q3, it gives nothing away. The same hidden July with
+    one pupil in the plan does."""
+    with duckdb.connect(str(warehouse)) as con:
+        suppress(con, "U_FRAVAER", "2025-07")
+        con.execute(
+            "update marts.indicator_values_unsuppressed set persons = 0, persons_in_numerator = 0,"
+            " numerator = 0, denominator = 0, value = null "
+            "where indicator_id = 'U_FRAVAER' and period = '2025-07'"
+        )
+    result = gate(warehouse, tmp_path)
+    assert result.passed, result.summary
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.indicator_values_unsuppressed set persons = 1 where "
+            "indicator_id = 'U_FRAVAER' and period = '2025-07' and area = 'all' and sex = 'all'"
+        )
+    result = gate(warehouse, tmp_path)
+    assert names(result.failures) == {"mart_disclosure_groups.time_groups"}
+    assert finding(result, "mart_disclosure_groups.time_groups").unexpected_count == 12
+
+
+def test_a_stock_has_no_time_groups(warehouse, tmp_path):
+    """S_AKTIVE_FRIVILLIGE's quarter is no sum of its months: a hidden February hides nothing."""
+    with duckdb.connect(str(warehouse)) as con:
+        suppress(con, "S_AKTIVE_FRIVILLIGE", "2025-02")
+    result = gate(warehouse, tmp_path)
+    assert result.passed, result.summary
+
+
+@pytest.mark.parametrize("hidden", ["2025-Q1", "2025-03"])
+def test_broken_stock_link_fails(warehouse, tmp_path, hidden):
+    """2025-Q1 of the stock shows March's figures: one of them hidden, the other published."""
+    with duckdb.connect(str(warehouse)) as con:
+        suppress(con, "S_AKTIVE_FRIVILLIGE", hidden)
+    result = gate(warehouse, tmp_path)
+    assert names(result.failures) == {"mart_disclosure_groups.stock_link"}
+    failure = finding(result, "mart_disclosure_groups.stock_link")
+    # 12 cells (4 areas × 3 sexes) of 2025-Q1; links: (7 quarters + 2 years) × 12
+    assert (failure.unexpected_count, failure.element_count) == (12, 9 * 12)
+    assert failure.examples[0] == "S_AKTIVE_FRIVILLIGE 2025-Q1, stock month 2025-03 Ellekær/all"
+
+
+def test_stock_period_shows_its_last_complete_month(warehouse, tmp_path):
+    """Without a snapshot for March 2025 (the month incomplete), 2025-Q1 shows February."""
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("indicator_values", "mart_sammenhaengskraft_og_medborgerskab"):
+            con.execute(
+                f"update marts.{table} set is_complete = false where period = '2025-03' "
+                "and period_type = 'month' and indicator_id = 'S_AKTIVE_FRIVILLIGE'"
+            )
+        suppress(con, "S_AKTIVE_FRIVILLIGE", "2025-03")
+    assert gate(warehouse, tmp_path).passed
+    with duckdb.connect(str(warehouse)) as con:
+        suppress(con, "S_AKTIVE_FRIVILLIGE", "2025-Q1")
+    failure = finding(gate(warehouse, tmp_path), "mart_disclosure_groups.stock_link")
+    assert failure.examples[0] == "S_AKTIVE_FRIVILLIGE 2025-Q1, stock month 2025-02 Ellekær/all"
+
+
+def test_disclosure_groups_frame_holds_every_group_and_no_person_count(template):
+    from pipelines.quality.frames import FrameContext, mart_disclosure_groups, prepare
+
+    with duckdb.connect(str(template), read_only=True) as con:
+        prepare(con)
+        frame = mart_disclosure_groups(FrameContext(con, None, catalogue.quality_config(), 5))
+    assert list(frame.columns) == [
+        "indicator_id",
+        "period_type",
+        "period",
+        "grouping",
+        "group_of",
+        "suppressed_cells",
+        "secondary_rule_kept",
+        "time_rule_kept",
+        "stock_link_kept",
+    ]
+    counts = frame.groupby("grouping").size().to_dict()
+    # 7 monthly person-based flows, 7 quarters (2024-Q1..2025-Q3), 2 years, 4 areas × 3 sexes
+    assert counts["months of quarter"] == 7 * 7 * 12
+    assert counts["quarters of year"] == 7 * 2 * 12
+    assert counts["stock month"] == 1 * 9 * 12
+    # every row answers exactly one rule; in the clean fixture every answer is yes
+    verdicts = frame[["secondary_rule_kept", "time_rule_kept", "stock_link_kept"]]
+    assert (verdicts.notna().sum(axis=1) == 1).all()
+    assert verdicts.fillna(True).all().all()
+
+
 def test_missing_cell_fails_completeness(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         for table in (

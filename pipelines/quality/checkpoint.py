@@ -107,6 +107,10 @@ def _finding(suite: str, validation) -> GateFinding:
     severity = getattr(config.severity, "value", config.severity) or "critical"
     description = config.description or config.type
     exception = (validation.exception_info or {}).get("exception_message")
+    # Rows where the checked column is empty are not checked (a frame may hold several rules).
+    element_count = result.get("element_count")
+    if element_count is not None:
+        element_count -= result.get("missing_count") or 0
     if exception:
         description += f" (kontrollen kunne ikke køre: {exception.splitlines()[0]})"
     return GateFinding(
@@ -116,7 +120,7 @@ def _finding(suite: str, validation) -> GateFinding:
         description=description,
         expectation_type=config.type,
         unexpected_count=result.get("unexpected_count"),
-        element_count=result.get("element_count"),
+        element_count=element_count,
         examples=_examples(meta.get("example"), result),
     )
 

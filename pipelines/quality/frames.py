@@ -56,6 +56,7 @@ def _catalogue_frame() -> pd.DataFrame:
             "person_based": row["person_based"].strip().lower() == "true",
             # spec, disclosure rule 1: where the numerator is not persons, only `persons < k` applies
             "persons_only_rule": row["numerator_counts_persons"].strip().lower() != "true",
+            "aggregation": row["aggregation"],  # 'flow' or 'stock': which time rule applies
             "max_monthly_jump": float(row["max_monthly_jump"]) if row["max_monthly_jump"] else None,
         }
         for row in catalogue.indicators()
@@ -266,29 +267,92 @@ def mart_disclosure(ctx: FrameContext) -> pd.DataFrame:
 
 
 def mart_disclosure_groups(ctx: FrameContext) -> pd.DataFrame:
-    """One row per group of the secondary rule: the areas of a sex, and the two sexes of an area."""
+    """One row per additive group of published person-based cells, as dbt's disclosure control
+    (macros/disclosure_control.sql) forms them, and per stock link. Only cell counts and booleans:
+    - areas of sex / sexes of area: within an indicator and period;
+    - months of quarter / quarters of year (flows): within an indicator, area and sex; a period
+      whose `all`/`all` cell counts 0 persons is known to be empty and no member; a group needs
+      a member;
+    - stock month: a stock quarter or year and the month it shows (the period's last complete
+      month), per area and sex.
+    Each row carries the verdict of its own rule only; the other rules' columns are NULL."""
     return ctx.con.execute(
         """
         with cells as (
-            select v.*
+            select v.indicator_id, v.period_type, v.period, v.period_start, v.area, v.sex,
+                   v.is_suppressed, v.is_complete, c.aggregation
             from marts.indicator_values as v
             join catalogue as c using (indicator_id)
             where c.person_based
         ),
-        groups as (
+        empty_periods as (
+            select indicator_id, period_type, period
+            from marts.indicator_values_unsuppressed
+            where area = 'all' and sex = 'all' and persons = 0
+        ),
+        members as (
+            select cells.*
+            from cells
+            anti join empty_periods using (indicator_id, period_type, period)
+        ),
+        area_sex_groups as (
             select indicator_id, period_type, period, 'areas of sex' as grouping, sex as group_of,
-                   count(*) filter (where area <> 'all' and is_suppressed) as suppressed_cells,
-                   bool_or(area = 'all' and not is_suppressed) as total_published
+                   count(*) filter (where is_suppressed) as suppressed_cells
             from cells group by all
             union all
             select indicator_id, period_type, period, 'sexes of area', area,
-                   count(*) filter (where sex <> 'all' and is_suppressed),
-                   bool_or(sex = 'all' and not is_suppressed)
+                   count(*) filter (where is_suppressed)
             from cells group by all
+        ),
+        time_groups as (
+            select t.indicator_id, t.period_type, t.period,
+                   case t.period_type when 'quarter' then 'months of quarter'
+                                      else 'quarters of year' end as grouping,
+                   t.area || '/' || t.sex as group_of,
+                   count(*) filter (where m.is_suppressed)
+                       + any_value(t.is_suppressed)::integer as suppressed_cells
+            from cells as t
+            join members as m
+              on m.indicator_id = t.indicator_id and m.area = t.area and m.sex = t.sex
+             and m.period_type = case t.period_type when 'quarter' then 'month'
+                                                    when 'year' then 'quarter' end
+             and case t.period_type when 'quarter' then date_trunc('quarter', m.period_start)
+                                    else date_trunc('year', m.period_start) end = t.period_start
+            where t.aggregation = 'flow' and t.period_type in ('quarter', 'year')
+            group by all
+        ),
+        complete_months as (
+            select distinct indicator_id, period_start as month_start
+            from cells
+            where aggregation = 'stock' and period_type = 'month' and is_complete
+        ),
+        stock_months as (
+            select p.indicator_id, p.period_type, p.period, max(m.month_start) as month_start
+            from (select distinct indicator_id, period_type, period, period_start from cells
+                  where aggregation = 'stock' and period_type in ('quarter', 'year')) as p
+            join complete_months as m
+              on m.indicator_id = p.indicator_id
+             and case p.period_type when 'quarter' then date_trunc('quarter', m.month_start)
+                                    else date_trunc('year', m.month_start) end = p.period_start
+            group by all
+        ),
+        stock_links as (
+            select t.indicator_id, t.period_type, t.period, 'stock month' as grouping,
+                   m.period || ' ' || t.area || '/' || t.sex as group_of,
+                   t.is_suppressed::integer + m.is_suppressed::integer as suppressed_cells
+            from stock_months as s
+            join cells as t using (indicator_id, period_type, period)
+            join cells as m
+              on m.indicator_id = s.indicator_id and m.period_type = 'month'
+             and m.period_start = s.month_start and m.area = t.area and m.sex = t.sex
         )
-        select *, not (suppressed_cells = 1 and coalesce(total_published, false))
-                  as secondary_rule_kept
-        from groups
+        select *, suppressed_cells <> 1 as secondary_rule_kept,
+               null::boolean as time_rule_kept, null::boolean as stock_link_kept
+        from area_sex_groups
+        union all
+        select *, null, suppressed_cells <> 1, null from time_groups
+        union all
+        select *, null, null, suppressed_cells <> 1 from stock_links
         order by indicator_id, period_type, period, grouping, group_of
         """
     ).df()
