@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except Exception as error:  # one line for the analyst; details in the logs above
+    except Exception as error:  # noqa: BLE001 - one line for the analyst; details in the logs above
         from pipelines.flows import GateFailed
 
         if isinstance(error, GateFailed):

@@ -23,28 +23,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines import catalogue
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import INDICATOR_VALUE_COLUMNS, PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
 PUBLISHED_NAME = "helhedsplan.duckdb"
 # The oldest DuckDB release whose clients must open the file (DuckDB 2.x writes newer storage).
 STORAGE_VERSION = "v1.0.0"
-# The published interface of `indicator_values` and the delaftale marts (shared/spec/indicators.md).
-INDICATOR_VALUE_COLUMNS = (
-    ("indicator_id", "VARCHAR"),
-    ("delaftale", "VARCHAR"),
-    ("period_type", "VARCHAR"),
-    ("period", "VARCHAR"),
-    ("period_start", "DATE"),
-    ("area", "VARCHAR"),
-    ("sex", "VARCHAR"),
-    ("numerator", "DOUBLE"),
-    ("denominator", "DOUBLE"),
-    ("value", "DOUBLE"),
-    ("is_suppressed", "BOOLEAN"),
-    ("is_complete", "BOOLEAN"),
-)
 INDICATOR_VALUE_ORDER = "indicator_id, period_type, period_start, area, sex"
 OTHER_MARTS = ("indicators", "indicator_status", "delivery_status")
 PERSON_LEVEL_COLUMN = re.compile(r"person_id|birth|cpr|pseudonym|f(oe|ø)dsel", re.IGNORECASE)

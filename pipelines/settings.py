@@ -10,6 +10,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 CONFIG_DIR = PROJECT_ROOT / "config"
 SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
+# The published interface of `indicator_values` and the delaftale marts (shared/spec/indicators.md),
+# in order; dbt's contract on the marts (models/marts/_models.yml) enforces the same columns.
+INDICATOR_VALUE_COLUMNS = (
+    ("indicator_id", "VARCHAR"),
+    ("delaftale", "VARCHAR"),
+    ("period_type", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("area", "VARCHAR"),
+    ("sex", "VARCHAR"),
+    ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"),
+    ("value", "DOUBLE"),
+    ("is_suppressed", "BOOLEAN"),
+    ("is_complete", "BOOLEAN"),
+)
 
 
 def _path(env: str, default: str) -> Path:

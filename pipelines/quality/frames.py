@@ -15,26 +15,11 @@ import duckdb
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.settings import SOURCES
+from pipelines.settings import INDICATOR_VALUE_COLUMNS, SOURCES
 
 YEARLY_SOURCE = "karakterer"
 MONTHLY_SOURCES = tuple(source for source in SOURCES if source != YEARLY_SOURCE)
 SEXES = ("female", "male", "all")
-# The published interface of `indicator_values` (shared/spec/indicators.md), in order.
-INDICATOR_VALUE_COLUMNS = (
-    "indicator_id",
-    "delaftale",
-    "period_type",
-    "period",
-    "period_start",
-    "area",
-    "sex",
-    "numerator",
-    "denominator",
-    "value",
-    "is_suppressed",
-    "is_complete",
-)
 KEY = "indicator_id, period_type, period, area, sex"
 
 
@@ -420,7 +405,7 @@ def mart_jumps(ctx: FrameContext) -> pd.DataFrame:
 
 def mart_consistency(ctx: FrameContext) -> pd.DataFrame:
     """One row per delaftale mart: the cells in which it differs from indicator_values."""
-    columns = ", ".join(INDICATOR_VALUE_COLUMNS)
+    columns = ", ".join(name for name, _ in INDICATOR_VALUE_COLUMNS)
     rows = []
     for delaftale in (row["delaftale"] for row in catalogue.delaftaler()):
         table = f"mart_{delaftale}"
