@@ -27,11 +27,12 @@ run: install
 
 lint: install
 	$(BIN)/sqlfluff lint models macros
-	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff check pipelines tests scripts notebooks
 
 test: install
 	@bash scripts/install-chromium.sh
 	$(BIN)/sqlfluff lint models macros
+	$(BIN)/ruff check pipelines tests scripts notebooks
 	$(BIN)/pytest
 
 benchmark: install

@@ -4,6 +4,6 @@ import os
 
 os.environ.setdefault("HELHEDSPLAN_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
 
-from pipelines.settings import quiet_third_parties  # noqa: E402
+from pipelines.settings import quiet_third_parties
 
 quiet_third_parties()
