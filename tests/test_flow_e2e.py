@@ -29,7 +29,16 @@ def harness():
 
 @pytest.fixture(scope="module")
 def sample_raw(tmp_path_factory) -> Path:
+    """The full default sample, exactly what `make run` creates in an empty data/raw/."""
     raw = tmp_path_factory.mktemp("raw")
+    generate(raw)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def small_raw(tmp_path_factory) -> Path:
+    """A smaller sample for the failure paths, which run the pipeline twice each."""
+    raw = tmp_path_factory.mktemp("small_raw")
     generate(raw, residents=1200, start="2023-01", end="2026-10", seed=7)
     return raw
 
@@ -158,9 +167,9 @@ def _bad_delivery(raw: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["bad_rows", "missing_month"])
-def test_failed_gate_exits_2_and_publishes_nothing(harness, sample_raw, tmp_path, damage, capfd):
+def test_failed_gate_exits_2_and_publishes_nothing(harness, small_raw, tmp_path, damage, capfd):
     raw = tmp_path / "raw"
-    shutil.copytree(sample_raw, raw)
+    shutil.copytree(small_raw, raw)
     root = tmp_path / "out"
     assert main(["run", *_args(raw, root)]) == EXIT_OK
     published = root / "marts" / "helhedsplan.duckdb"
