@@ -18,7 +18,7 @@ from pipelines.settings import SEEDS_DIR
 AREAS = {"Houlkær": 2400, "Vestervang": 1500, "Ellekonebakken": 1100, "Skovbrynet": 180}
 FIRST_MONTH = dt.date(2023, 1, 1)
 LAST_MONTH = dt.date(2026, 10, 1)
-K = 5
+K = catalogue.disclosure_k()
 
 # indicator → (share of residents in the denominator, rate in 2023, change per year, area spread)
 PROFILES = {
@@ -160,7 +160,8 @@ def _suppress(cells: pd.DataFrame, person_based: dict[str, bool]) -> pd.DataFram
     pb = cells["indicator_id"].map(person_based)
     p, n = cells["persons"], cells["pin"]
     primary = (p < K) | ((n > 0) & (n < K)) | ((p - n > 0) & (p - n < K))
-    primary = primary.where(cells["indicator_id"] != "U_FRAVAER", p < K)
+    counts_persons = {c["indicator_id"]: c["numerator_counts_persons"] == "true" for c in catalogue.indicators()}
+    primary = primary.where(cells["indicator_id"].map(counts_persons), p < K)
     cells["is_suppressed"] = primary & pb
     for _ in range(3):  # secondary: no group with exactly one hidden cell beside a shown total
         for keys, member in (
@@ -311,8 +312,8 @@ def write_demo_published(path: Path, seed: int = 2029) -> Path:
     delaftale = {c["indicator_id"]: c["delaftale"] for c in catalogue.indicators()}
 
     monthly = _add_totals(_monthly_cells(rng), ["indicator_id", "month"])
-    # S_BROBYGNING has sex `all` only: drop the totals' duplicate rows of other sexes
-    monthly = monthly[~((monthly["indicator_id"] == "S_BROBYGNING") & (monthly["sex"] != "all"))]
+    # indicators that are not person-based (S_BROBYGNING) have sex `all` only
+    monthly = monthly[monthly["indicator_id"].map(person_based) | (monthly["sex"] == "all")]
     monthly = monthly.drop_duplicates(["indicator_id", "month", "area", "sex"])
     cells = _periods(monthly)
     yearly = _add_totals(_yearly_exam_cells(rng), ["indicator_id", "year"])
