@@ -65,7 +65,10 @@ def ingest_source_task(source: str, raw: Path, warehouse: Path, run_id: str):
 
 @flow(name="helhedsplan-ingest", log_prints=True)
 def ingest_flow(raw: Path, warehouse: Path) -> IngestSummary:
-    run_id = _run_id()
+    return _ingest_sources(raw, warehouse, _run_id())
+
+
+def _ingest_sources(raw: Path, warehouse: Path, run_id: str) -> IngestSummary:
     summary = IngestSummary()
     for source in SOURCES:  # one writer at a time: DuckDB allows a single writing process
         summary.files.extend(ingest_source_task(source, raw, warehouse, run_id))
@@ -106,9 +109,7 @@ def run_flow(raw: Path, warehouse: Path, marts: Path) -> RunResult:
     started_at = dt.datetime.now(dt.UTC)
     paths = Paths(raw=raw, warehouse=warehouse, marts=marts)
     run_id = _run_id()
-    result = RunResult(run_id=run_id, ingest=IngestSummary())
-    for source in SOURCES:
-        result.ingest.files.extend(ingest_source_task(source, raw, warehouse, run_id))
+    result = RunResult(run_id=run_id, ingest=_ingest_sources(raw, warehouse, run_id))
     dbt_build_task(warehouse)
     result.gate = gate_task(warehouse, paths.quality_docs, run_id, result.ingest.load_ids)
     if not result.gate.passed:
