@@ -37,6 +37,12 @@ def quality_config() -> dict:
 
 
 @cache
+def ingest_config() -> dict:
+    with open(CONFIG_DIR / "ingest.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
 def disclosure_k() -> int:
     """The disclosure threshold k: dbt's `vars.disclosure_k` (the one place it is set), else 5."""
     project = PROJECT_ROOT / "dbt_project.yml"

@@ -39,7 +39,7 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
                  ("file_format", "VARCHAR"), ("outcome", "VARCHAR"), ("rows_read", "INTEGER"),
                  ("rows_loaded", "INTEGER"), ("rows_quarantined", "INTEGER"),
                  ("rows_duplicate", "INTEGER"), ("periods", "VARCHAR[]"), ("period_hint", "VARCHAR"),
-                 ("message", "VARCHAR"), ("loaded_at", "TIMESTAMP")],
+                 ("message", "VARCHAR"), ("loaded_at", "TIMESTAMP"), ("rows_aliased", "INTEGER")],
     "period_log": [("source", "VARCHAR"), ("period", "VARCHAR"), ("period_start", "DATE"),
                    ("load_id", "INTEGER"), ("rows_loaded", "INTEGER"),
                    ("replaced_load_id", "INTEGER"), ("loaded_at", "TIMESTAMP")],

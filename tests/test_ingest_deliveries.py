@@ -210,3 +210,28 @@ def test_summary_counts(raw, wh):
     text = summary.render()
     assert "AFVIST: skole/s.csv" in text
     assert summary.load_ids == [e["load_id"] for e in load_log(wh) if e["outcome"] == "loaded"]
+
+
+def test_a_period_is_held_only_through_valid_rows(raw, wh):
+    # contract: a file whose rows for a month are all quarantined does not replace that month
+    write_csv(raw, "beboere", "beboere_2024-01.csv", _residents("2024-01", range(3)))
+    ingest(raw, wh, "run-1")
+    stray = [["2024-01", person(99)[:7], "Houlkær", "1", ""]]  # an invalid CPR for January
+    write_csv(raw, "beboere", "beboere_2024-02.csv", stray + _residents("2024-02", range(5)))
+    ingest(raw, wh, "run-2")
+    assert {p: n for p, (n, _, _) in _by_period(wh).items()} == {dt.date(2024, 1, 1): 3, dt.date(2024, 2, 1): 5}
+    second = load_log(wh)[-1]
+    assert second["periods"] == ["2024-02"]
+    assert (second["rows_read"], second["rows_loaded"], second["rows_quarantined"]) == (6, 5, 1)
+    assert query(wh, "select period from raw.period_log where load_id = ?", [second["load_id"]]) == [("2024-02",)]
+    # the bad row stays in the quarantine and counts against its file
+    assert query(wh, "select load_id, period, column_name from raw.quarantine") == [(second["load_id"], "2024-01", "cpr")]
+
+
+def test_a_file_of_only_bad_rows_replaces_nothing(raw, wh):
+    write_csv(raw, "beskaeftigelse", "a.csv", [["2024-01", person(i), "dagpenge"] for i in range(4)])
+    write_csv(raw, "beskaeftigelse", "b.csv", [["2024-01", person(i), "ukendt"] for i in range(2)])
+    ingest(raw, wh)
+    assert query(wh, "select count(*) from raw.beskaeftigelse") == [(4,)]
+    assert [e["periods"] for e in load_log(wh)] == [["2024-01"], []]
+    assert query(wh, "select count(*) from raw.period_log") == [(1,)]

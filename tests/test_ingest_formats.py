@@ -146,16 +146,27 @@ def test_headers_match_in_any_case_spacing_and_with_danish_letters(raw, wh):
 def test_decimal_comma_and_decimal_dot(raw, wh):
     write_csv(raw, "skole", "a_comma.csv", [["2024-01", person(1), "S", "3", "20", "1,5"]])
     write_csv(raw, "skole", "b_dot.csv", [["2024-02", person(1), "S", "3", "20", "2.5"]], delimiter=",")
-    write_csv(raw, "karakterer", "k.csv", [
+    write_csv(raw, "karakterer", "k_comma.csv", [
         ["2023/24", person(1), "dansk", "7,3"], ["2023/24", person(1), "matematik", "02"],
         ["2023/24", person(2), "dansk", "00"], ["2023/24", person(2), "matematik", "-3"],
-        ["2023/24", person(3), "dansk", "10.5"], ["2023/24", person(3), "matematik", "12"],
+    ])
+    write_csv(raw, "karakterer", "k_dot.csv", [
+        ["2024/25", person(3), "dansk", "10.5"], ["2024/25", person(3), "matematik", "12"],
     ])
     ingest(raw, wh)
     assert query(wh, "select fravaersdage from raw.skole order by period_start") == [(1.5,), (2.5,)]
-    assert query(wh, "select karakter from raw.karakterer order by source_row") == [
+    assert query(wh, "select karakter from raw.karakterer order by skoleaar, source_row") == [
         (7.3,), (2.0,), (0.0,), (-3.0,), (10.5,), (12.0,)]
     assert quarantine(wh) == []
+
+
+def test_a_file_uses_one_decimal_mark(raw, wh):
+    # in a decimal-comma file a point groups thousands: "10.5" is no number there, not a guess
+    write_csv(raw, "karakterer", "k.csv", [["2023/24", person(1), "dansk", "7,3"],
+                                           ["2023/24", person(2), "dansk", "10.5"]])
+    ingest(raw, wh)
+    assert query(wh, "select karakter from raw.karakterer") == [(7.3,)]
+    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(3, "karakter")]
 
 
 def test_all_four_date_forms(raw, wh):
@@ -263,3 +274,64 @@ def test_excel_unicode_text_export_utf16_tab_with_blank_lines(raw, wh):
     assert query(wh, "select status, source_row from raw.beskaeftigelse") == [("foertidspension", 2)]
     assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(4, "status")]
     assert load_log(wh)[0]["file_format"] == "txt;utf-16;tab"
+
+
+MB = 1024 * 1024
+
+
+def _write_bytes(raw, source: str, name: str, data: bytes):
+    path = raw / source / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _residents(n: int) -> list[str]:
+    return [f"2024-01;{person(i)};Houlkær;12;" for i in range(n)]
+
+
+@pytest.mark.parametrize("shape", ["long_header_field", "one_line_no_newline"])
+def test_an_oversized_first_line_rejects_that_file_only(raw, wh, shape):
+    header = ";".join(HEADERS["beboere"])
+    if shape == "long_header_field":  # a field over Python's csv limit of 131,072 characters
+        data = (header + ";" + "x" * 140_000 + "\n" + "\n".join(_residents(2)) + "\n").encode()
+    else:  # 200 MB and no newline at all
+        data = b"y" * (200 * MB)
+    _write_bytes(raw, "beboere", "a_bad.csv", data)
+    write_text(raw, "beboere", "b_good.csv", [header, *_residents(3)])
+    summary = ingest(raw, wh)
+    outcomes = {f.file_path: f for f in summary.files}
+    assert outcomes["beboere/b_good.csv"].outcome == "loaded"
+    bad = outcomes["beboere/a_bad.csv"]
+    assert bad.outcome == "rejected" and "beboere/a_bad.csv" in bad.message
+    assert query(wh, "select count(*) from raw.beboere") == [(3,)]
+
+
+def test_a_data_line_longer_than_the_line_limit_rejects_the_file(raw, wh):
+    header = ";".join(HEADERS["beboere"])
+    data = (header + "\n2024-01;" + "x" * (200 * MB) + ";Houlkær;12;\n").encode()
+    _write_bytes(raw, "beboere", "b.csv", data)
+    [outcome] = ingest(raw, wh).files
+    assert outcome.outcome == "rejected"
+    assert "b.csv" in outcome.message and "linje 2" in outcome.message
+    assert query(wh, "select count(*) from raw.beboere") == [(0,)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_a_long_last_line_is_read_and_quarantined_never_dropped(raw, wh, newline, final_newline):
+    header = ";".join(HEADERS["beboere"])
+    lines = [header, *_residents(4), f"2024-01;{person(9)};" + "H" * (50 * MB) + ";12;"]
+    text = newline.join(lines) + (newline if final_newline else "")
+    _write_bytes(raw, "beboere", "b.csv", text.encode())
+    [entry] = [e for e in (ingest(raw, wh), load_log(wh))[1]]
+    assert (entry["outcome"], entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"]) == ("loaded", 5, 4, 1)
+    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(6, "boligomraade")]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_rows_read_equal_the_data_lines_without_a_final_newline(raw, wh, newline):
+    header = ";".join(HEADERS["beboere"])
+    _write_bytes(raw, "beboere", "b.csv", newline.join([header, *_residents(7)]).encode())
+    [entry] = [e for e in (ingest(raw, wh), load_log(wh))[1]]
+    assert (entry["rows_read"], entry["rows_loaded"]) == (7, 7)

@@ -137,7 +137,7 @@ def test_boundaries_of_the_rules_are_valid(raw, wh):
         _good("skole", 1) | {"klassetrin": "0", "fravaersdage": "20", "skoledage": "20"},
         _good("skole", 2) | {"klassetrin": "10", "fravaersdage": "0", "skoledage": "1"},
         _good("skole", 3) | {"klassetrin": "0. klasse", "fravaersdage": "0,5", "skoledage": "1"},
-        _good("skole", 4) | {"klassetrin": "10. klasse", "fravaersdage": "19.5", "skoledage": "20"},
+        _good("skole", 4) | {"klassetrin": "10. klasse", "fravaersdage": "19,5", "skoledage": "20"},
     ])
     _write(raw, "karakterer", [
         _good("karakterer", 1) | {"karakter": "-3"},
@@ -280,3 +280,75 @@ def test_form_of_the_cpr_does_not_matter_for_keys(raw, wh):
     ingest(raw, wh)
     assert query(wh, "select count(*) from raw.beskaeftigelse") == [(0,)]
     assert len(quarantine(wh)) == 2
+
+
+def test_a_resident_listed_twice_in_one_area_is_kept_once_with_the_first_afdeling(raw, wh):
+    # contract: only the area makes a beboere conflict; a move within the area keeps the first row
+    first = _good("beboere", 1) | {"afdeling": "12", "boligselskab": "BoligViborg"}
+    moved = first | {"afdeling": "14", "boligselskab": "Sct. Jørgen", "boligomraade": " HOULKÆR"}
+    _write(raw, "beboere", [_good("beboere", 2), first, moved])
+    ingest(raw, wh)
+    assert quarantine(wh) == []
+    rows = query(wh, "select person_id, boligomraade, afdeling, boligselskab, source_row from raw.beboere"
+                     " order by source_row")
+    assert rows[1] == (pseudonym(first["cpr"].replace("-", "")), "Houlkær", "12", "BoligViborg", 3)
+    assert len(rows) == 2
+    [entry] = load_log(wh)
+    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"], entry["rows_duplicate"]) == (3, 2, 0, 1)
+
+
+def test_a_resident_in_two_areas_is_still_a_conflict_whatever_the_afdeling(raw, wh):
+    first = _good("beboere", 1)
+    _write(raw, "beboere", [first, first | {"boligomraade": "Ellekonebakken", "afdeling": "3"}])
+    ingest(raw, wh)
+    assert query(wh, "select count(*) from raw.beboere") == [(0,)]
+    assert [q["column_name"] for q in quarantine(wh)] == ["boligomraade", "boligomraade"]
+
+
+def test_thousands_separator_in_a_decimal_comma_file(raw, wh):
+    # in a decimal-comma file '.' groups thousands: "1.000" school days are a thousand, not one
+    rows = [_good("skole", 1) | {"skoledage": "1.000", "fravaersdage": "12,5"},
+            _good("skole", 2) | {"skoledage": "20", "fravaersdage": "1.002,5"},
+            _good("skole", 3) | {"skoledage": "19,5"},  # an integer field with a fraction
+            _good("skole", 4) | {"skoledage": "1.00"}]  # not a thousands grouping
+    _write(raw, "skole", rows)
+    ingest(raw, wh)
+    assert query(wh, "select source_row, skoledage, fravaersdage from raw.skole order by 1") == [(2, 1000, 12.5)]
+    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [
+        (3, "fravaersdage"), (4, "skoledage"), (5, "skoledage")]
+
+
+def test_an_integer_field_with_a_decimal_point_in_a_decimal_point_file_is_a_bad_row(raw, wh):
+    rows = [_good("skole", 1) | {"skoledage": "1.000", "fravaersdage": "0.5"},
+            _good("skole", 2) | {"skoledage": "20", "fravaersdage": "2.5"}]
+    _write(raw, "skole", rows)
+    ingest(raw, wh)
+    assert query(wh, "select source_row, skoledage, fravaersdage from raw.skole") == [(3, 20, 2.5)]
+    assert [(q["source_row"], q["column_name"]) for q in quarantine(wh)] == [(2, "skoledage")]
+
+
+NOT_IN_THE_CONTRACT = ["Andet", "SU", "Lønmodtager", "A-dagpenge", "Ordinær beskæftigelse", "Jobafklaringsforløb"]
+
+
+def test_status_codes_outside_the_contract_are_quarantined_by_default(raw, wh):
+    rows = [["2024-01", person(i), s] for i, s in enumerate(NOT_IN_THE_CONTRACT)]
+    write_csv(raw, "beskaeftigelse", "b.csv", rows + [["2024-01", person(50), "Selvforsørgelses- og hjemrejseydelse"]])
+    ingest(raw, wh)
+    assert query(wh, "select status from raw.beskaeftigelse") == [("selvforsoergelsesydelse",)]
+    assert [q["reason"] for q in quarantine(wh)] == ["status: ukendt statuskode"] * len(NOT_IN_THE_CONTRACT)
+    assert load_log(wh)[0]["rows_aliased"] == 0
+
+
+def test_a_configured_alias_maps_and_is_counted_per_file(raw, wh, tmp_path, monkeypatch):
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text("alias,status\nLønmodtager,beskaeftiget\nSU,under_uddannelse\n", encoding="utf-8")
+    monkeypatch.setenv("HELHEDSPLAN_STATUS_ALIASES", str(aliases))
+    rows = [["2024-01", person(1), "Lønmodtager"], ["2024-01", person(2), "su"], ["2024-01", person(3), "dagpenge"],
+            ["2024-01", person(4), "Andet"]]
+    write_csv(raw, "beskaeftigelse", "b.csv", rows)
+    summary = ingest(raw, wh)
+    assert query(wh, "select status from raw.beskaeftigelse order by source_row") == [
+        ("beskaeftiget",), ("under_uddannelse",), ("dagpenge",)]
+    [entry] = load_log(wh)
+    assert (entry["rows_aliased"], entry["rows_quarantined"]) == (2, 1)
+    assert "alias" in summary.render() and "beskaeftigelse/b.csv: 2 rækker" in summary.render()

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import catalogue
+from pipelines.ingest.warehouse import LOG_TABLES
 from pipelines.settings import PROJECT_ROOT
 
 AREAS = ("Houlkær", "Ellekær", "Vestervang")
@@ -147,6 +148,7 @@ class RawBuilder:
                 "rows_read": len(rows) + quarantined,
                 "rows_loaded": len(rows),
                 "rows_quarantined": quarantined,
+                "rows_aliased": 0,
                 "rows_duplicate": 0,
                 "periods": [period],
                 "period_hint": period,
@@ -283,11 +285,7 @@ RAW_DDL = {
     "deltagelse": "period_start DATE, dato DATE, aktivitet_id VARCHAR, aktivitet VARCHAR, "
     "delaftale VARCHAR, boligomraade VARCHAR, partner VARCHAR, person_id VARCHAR, "
     "birth_date DATE, sex VARCHAR, rolle VARCHAR",
-    "load_log": "load_id INTEGER, run_id VARCHAR, source VARCHAR, file_path VARCHAR, "
-    "sha256 VARCHAR, size_bytes BIGINT, file_format VARCHAR, outcome VARCHAR, "
-    "rows_read INTEGER, rows_loaded INTEGER, rows_quarantined INTEGER, "
-    "rows_duplicate INTEGER, periods VARCHAR[], period_hint VARCHAR, message VARCHAR, "
-    "loaded_at TIMESTAMP",
+    "load_log": LOG_TABLES["load_log"].replace(" primary key", ""),
     "period_log": "source VARCHAR, period VARCHAR, period_start DATE, load_id INTEGER, "
     "rows_loaded INTEGER, replaced_load_id INTEGER, loaded_at TIMESTAMP",
     "quarantine": "load_id INTEGER, source VARCHAR, file_path VARCHAR, source_row INTEGER, "
@@ -499,7 +497,7 @@ def add_file(
     con.execute(
         """
         insert into raw.load_log values (?, 'test-run', ?, ?, ?, 1000, 'csv;utf-8', 'loaded',
-               ?, ?, ?, 0, [?], ?, null, timestamp '2026-02-01 08:00:00')
+               ?, ?, ?, 0, [?], ?, null, timestamp '2026-02-01 08:00:00', 0)
         """,
         [
             load_id,

@@ -107,7 +107,7 @@ def test_rejected_file_of_the_run_is_a_warning(warehouse, tmp_path):
             """
             insert into raw.load_log values (900, 'test-run', 'skole', 'skole/skole_2025-09.xlsx',
                    'ab', 10, 'xlsx', 'rejected', 0, 0, 0, 0, [], '2025-09',
-                   'mangler kolonnen cpr', timestamp '2026-02-01 08:00:00')
+                   'mangler kolonnen cpr', timestamp '2026-02-01 08:00:00', 0)
             """
         )
     result = gate(warehouse, tmp_path, load_ids=[900])

@@ -18,6 +18,7 @@ renamed as (
         rows_loaded,
         rows_quarantined,
         rows_duplicate,
+        rows_aliased,
         periods,
         period_hint,
         message,

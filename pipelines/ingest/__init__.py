@@ -48,6 +48,7 @@ class IngestSummary:
                 "rækker_indlæst": sum(f.rows_loaded for f in files),
                 "karantæne": sum(f.rows_quarantined for f in files),
                 "dubletrækker": sum(f.rows_duplicate for f in files),
+                "alias": sum(f.rows_aliased for f in files),
             })
         return rows
 
@@ -61,6 +62,10 @@ class IngestSummary:
             )
         for f in self.by_outcome("rejected") + self.by_outcome("duplicate"):
             lines.append(f"  {'AFVIST' if f.outcome == 'rejected' else 'DUBLET'}: {f.message}")
+        for f in self.files:
+            if f.rows_aliased:
+                lines.append(f"  ALIAS: {f.file_path}: {f.rows_aliased} rækker med en statuskode læst via et"
+                             " konfigureret alias (ikke datakontraktens stavemåde)")
         return "\n".join(lines)
 
 

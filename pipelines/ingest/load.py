@@ -16,7 +16,13 @@ import pandas as pd
 
 from pipelines.ingest import reader
 from pipelines.ingest.pseudonym import Pseudonymizer
-from pipelines.ingest.rules import CONFLICT_KEYS, SOURCES, cpr_birth_date, validated_select
+from pipelines.ingest.rules import (
+    CONFLICTS,
+    SOURCES,
+    cpr_birth_date,
+    decimal_mark,
+    validated_select,
+)
 from pipelines.ingest.warehouse import RAW_TABLES, attach, check_key
 
 log = logging.getLogger("helhedsplan.ingest")
@@ -34,6 +40,7 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    rows_aliased: int = 0  # rows whose status was read through a configured alias
     periods: tuple[str, ...] = ()
     message: str = ""
     load_id: int | None = None
@@ -107,7 +114,7 @@ def _ingest_file(con, source, raw_dir: Path, path: Path, pseudonymizer, run_id) 
         log.error("Afvist fil / rejected file: %s", outcome.message)
         return outcome
     try:
-        outcome = _load_rows(con, source, rel, set(result.columns), result.rows_read, pseudonymizer)
+        outcome = _load_rows(con, source, rel, result, pseudonymizer)
         _commit(con, source, outcome, info, run_id, result.file_format)
     except duckdb.Error as error:
         # DuckDB messages can quote values: keep the kind of error and mask every digit
@@ -135,23 +142,33 @@ def _period_hint(name: str) -> str | None:
     return f"{match.group(1)}-{match.group(2)}" if match else None
 
 
-def _load_rows(con, source, rel, present, rows_read, pseudonymizer) -> FileOutcome:
-    con.execute(f"create or replace temp table parsed as {validated_select(source, present)}")
+def _load_rows(con, source, rel, result: reader.ReadResult, pseudonymizer) -> FileOutcome:
+    present = set(result.columns)
+    # without a decimal in the file, a ','-delimited export is read with decimal point; ';', tab
+    # and .xlsx (whose number cells the reader writes with a comma) with decimal comma
+    mark = decimal_mark(con, source, present, default="." if result.delimiter == "," else ",")
+    con.execute(f"create or replace temp table parsed as {validated_select(source, present, mark)}")
     if source == "karakterer":
         period = "skoleaar as period, make_date(substr(skoleaar, 1, 4)::integer + 1, 6, 1) as period_start"
     else:
         date_col = "dato" if source == "deltagelse" else "periode"
         period = f"strftime({date_col}, '%Y-%m') as period, date_trunc('month', {date_col})::date as period_start"
     con.execute(f"create or replace temp table parsed as select *, {period} from parsed")
-    con.execute("create or replace temp table passed as select * exclude (_column, _reason) from parsed where _reason is null")
+    con.execute(
+        "create or replace temp table passed as"
+        " select * exclude (_column, _reason, _aliased) from parsed where _reason is null"
+    )
     value_cols = [c for c in _columns(con, "passed") if c != "source_row"]
     bad = ["select source_row, period, _column as column_name, _reason as reason from parsed where _reason is not null"]
 
-    key = CONFLICT_KEYS.get(source)
-    if key:
+    conflict = CONFLICTS.get(source)
+    same_row = value_cols
+    if conflict:
         # among the rows that pass the row rules, a key whose rows differ is a conflict: all its rows go
-        keys = ", ".join(key)
-        compared = [c for c in value_cols if c not in key and c not in ("period", "period_start")]
+        keys = ", ".join(conflict.key)
+        compared = conflict.compared or [
+            c for c in value_cols if c not in conflict.key and c not in ("period", "period_start")
+        ]
         differs = ", ".join(
             f"case when count(distinct coalesce({c}::varchar, '')) > 1 then '{c}' end" for c in compared
         )
@@ -160,7 +177,7 @@ def _load_rows(con, source, rel, present, rows_read, pseudonymizer) -> FileOutco
                 select {keys}, list_filter([{differs}], lambda c: c is not null) as differs
                 from passed group by {keys}) where len(differs) > 0"""
         )
-        names = [_KEY_NAMES[k] for k in key]
+        names = [_KEY_NAMES[k] for k in conflict.key]
         what = ", ".join(names[:-1]) + " og " + names[-1]
         con.execute(
             f"""create or replace temp table conflicts as
@@ -170,13 +187,15 @@ def _load_rows(con, source, rel, present, rows_read, pseudonymizer) -> FileOutco
         )
         bad.append("select * from conflicts")
         con.execute(f"create or replace temp table passed as select passed.* from passed anti join conflict_keys using ({keys})")
+        if conflict.compared:  # rows of a key that agree on the compared columns are one row
+            same_row = list(conflict.key)
 
-    # exact duplicates collapse (not unregistered participants: each is another person)
+    # duplicates collapse to their first row (not unregistered participants: each is another person)
     keep_all = "cpr10 is null" if source == "deltagelse" else "false"
     con.execute(
         f"""create or replace temp table good as
         select * exclude (_rank) from (
-            select *, row_number() over (partition by {', '.join(value_cols)} order by source_row) as _rank
+            select *, row_number() over (partition by {', '.join(same_row)} order by source_row) as _rank
             from passed)
         where _rank = 1 or {keep_all}"""
     )
@@ -184,11 +203,16 @@ def _load_rows(con, source, rel, present, rows_read, pseudonymizer) -> FileOutco
     duplicates = con.execute("select (select count(*) from passed) - (select count(*) from good)").fetchall()[0][0]
 
     _pseudonymise(con, pseudonymizer)
-    counts = con.execute("select (select count(*) from good), (select count(*) from bad)").fetchall()[0]
-    periods = con.execute("select distinct period from parsed where period is not null order by 1").fetchall()
+    counts = con.execute(
+        "select (select count(*) from good), (select count(*) from bad),"
+        " (select count(*) from parsed where _aliased)"
+    ).fetchall()[0]
+    # a file holds a period only through rows that are loaded (data contract): a month whose rows
+    # are all quarantined keeps its earlier delivery
+    periods = con.execute("select distinct period from good order by 1").fetchall()
     return FileOutcome(
-        source, rel, "loaded", rows_read=rows_read, rows_loaded=counts[0], rows_quarantined=counts[1],
-        rows_duplicate=duplicates, periods=tuple(p for (p,) in periods),
+        source, rel, "loaded", rows_read=result.rows_read, rows_loaded=counts[0], rows_quarantined=counts[1],
+        rows_duplicate=duplicates, rows_aliased=counts[2], periods=tuple(p for (p,) in periods),
     )
 
 
@@ -222,8 +246,7 @@ def _commit(con, source, outcome: FileOutcome, info, run_id, file_format) -> Non
         con.execute(
             f"""insert into {WH}.raw.period_log
             select ?, p.period, p.period_start, {load_id}, count(g.source_row), any_value(cur.replaced), ?
-            from (select period, min(period_start) as period_start from parsed
-                  where period is not null group by period) p
+            from (select period, min(period_start) as period_start from good group by period) p
             left join good g on g.period = p.period
             left join (select period, max(load_id) as replaced from {WH}.raw.period_log
                        where source = ? group by period) cur on cur.period = p.period
@@ -247,12 +270,12 @@ def _commit(con, source, outcome: FileOutcome, info, run_id, file_format) -> Non
 def _log_load(con, outcome: FileOutcome, info, run_id, file_format, period_hint) -> int:
     load_id = con.execute(f"select coalesce(max(load_id), 0) + 1 from {WH}.raw.load_log").fetchall()[0][0]
     con.execute(
-        f"insert into {WH}.raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {WH}.raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id, run_id, outcome.source, outcome.file_path, info.sha256, info.size_bytes, file_format,
             outcome.outcome, outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined,
             outcome.rows_duplicate, list(outcome.periods), period_hint, outcome.message or None,
-            dt.datetime.now(),
+            dt.datetime.now(), outcome.rows_aliased,
         ],
     )
     return load_id

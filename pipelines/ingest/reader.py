@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import re
 import tempfile
 import unicodedata
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from pipelines.catalogue import ingest_config
 
 TEXT_SUFFIXES = {".csv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx"}
@@ -43,6 +46,7 @@ class ReadResult:
     columns: list[str]  # normalised header names, in file order
     file_format: str  # e.g. "csv;utf-8-sig;;" or "xlsx"
     rows_read: int
+    delimiter: str | None = None  # None for .xlsx
 
 
 def file_info(path: Path) -> tuple[FileInfo, bytes]:
@@ -107,18 +111,23 @@ def _fill_empty_lines(text: str, delimiter: str) -> str:
 def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
     if not data.strip():
         raise UnreadableFile("filen er tom")
+    limits = ingest_config()
     encoding = _detect_encoding(data)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         raise UnreadableFile(f"filen kunne ikke læses som {encoding}-tekst") from None
-    lines = text.splitlines()
-    leading_blank = next(i for i, line in enumerate(lines) if line.strip())
-    first = lines[leading_blank]
+    leading_blank, first = _first_line(text)
+    if len(first) > limits["max_header_chars"]:
+        raise UnreadableFile(
+            f"første linje har {len(first):,} tegn og er ikke en kolonneoverskrift "
+            f"(grænse {limits['max_header_chars']:,} tegn)".replace(",", ".")
+        )
     delimiter = _detect_delimiter(first)
     columns = _header_columns(first, delimiter)
     columns[OVERFLOW] = "VARCHAR"  # catches a row with more fields than the header
-    has_empty_lines = _EMPTY_LINE.search(text.rstrip("\r\n")) is not None or text.startswith(("\n", "\r"))
+    body = text.rstrip("\r\n")
+    has_empty_lines = _EMPTY_LINE.search(body) is not None or text.startswith(("\n", "\r"))
 
     with tempfile.TemporaryDirectory(prefix="helhedsplan-") as tmp:
         source = path
@@ -126,29 +135,88 @@ def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
         if encoding not in ("utf-8", "utf-8-sig") or has_empty_lines:
             source = Path(tmp) / "transcoded.csv"
             source.write_text(_fill_empty_lines(text, delimiter) if has_empty_lines else text, encoding="utf-8")
-        for parallel in (True, False):  # the parallel reader refuses quoted newlines with null padding
-            try:
-                con.execute(
-                    f"""create or replace temp table _file as
-                    select * from read_csv(?, delim = ?, header = true, all_varchar = true,
-                        encoding = ?, quote = '"', escape = '"', null_padding = true, strict_mode = false,
-                        parallel = {parallel}, auto_detect = false, skip = ?, columns = ?)""",
-                    [str(source), delimiter, "utf-8", leading_blank, columns],
-                )
-                break
-            except duckdb.Error as error:
-                if parallel:
-                    continue
-                # DuckDB's message can quote the offending line (maybe a CPR number): keep only its line.
-                line = re.search(r"[Ll]ine:? (\d+)", str(error))
-                where = f" (omkring linje {line.group(1)})" if line else ""
-                raise UnreadableFile(f"filen kunne ikke læses som afgrænset tekst{where}") from None
+        # without quotes every line is one record and the fast parallel reader is used; its rows are
+        # counted against the file's lines below, because it skips a line over max_line_size silently
+        parallel = '"' not in body
+        try:
+            con.execute(
+                f"""create or replace temp table _file as
+                select * from read_csv(?, delim = ?, header = true, all_varchar = true,
+                    encoding = ?, quote = '"', escape = '"', null_padding = true, strict_mode = false,
+                    parallel = {parallel}, auto_detect = false, skip = ?, columns = ?,
+                    max_line_size = ?)""",
+                [str(source), delimiter, "utf-8", leading_blank, columns,
+                 max(_DUCKDB_LINE_SIZE, min(limits["max_line_bytes"], len(data) + 2))],
+            )
+        except duckdb.Error as error:
+            # DuckDB's message can quote the offending line (maybe a CPR number): keep only its line.
+            line = re.search(r"[Ll]ine:? (\d+)", str(error))
+            where = f" (omkring linje {line.group(1)})" if line else ""
+            long = _first_long_line(body, limits["max_line_bytes"])
+            if long:
+                where = f": linje {long} er længere end grænsen på {limits['max_line_bytes'] // 2**20} MB"
+            raise UnreadableFile(f"filen kunne ikke læses som afgrænset tekst{where}") from None
+    _check_every_line_read(con, body, leading_blank, delimiter, limits["max_line_bytes"])
     file_format = f"{path.suffix.lower().lstrip('.')};{encoding};{'tab' if delimiter == chr(9) else delimiter}"
-    return _finish(con, table, f"_file.rowid + {leading_blank + 2}", file_format)
+    result = _finish(con, table, f"_file.rowid + {leading_blank + 2}", file_format)
+    result.delimiter = delimiter
+    return result
+
+
+_DUCKDB_LINE_SIZE = 2_097_152  # read_csv's default max_line_size
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _first_line(text: str) -> tuple[int, str]:
+    """(number of blank lines before the first non-blank line, that line)."""
+    position, blank = 0, 0
+    while True:
+        match = _NEWLINE.search(text, position)
+        end = match.start() if match else len(text)
+        line = text[position:end]
+        if line.strip() or not match:
+            return blank, line
+        position, blank = match.end(), blank + 1
+
+
+def _physical_lines(body: str) -> int:
+    return body.count("\n") + body.count("\r") - body.count("\r\n") + 1
+
+
+def _first_long_line(body: str, limit: int) -> int | None:
+    """The line number (1 = first line) of the first line over `limit` bytes, if any."""
+    for number, match in enumerate(re.finditer(r"[^\r\n]*", body), start=1):
+        if len(match.group().encode("utf-8")) > limit:
+            return (body.count("\n", 0, match.start()) + 1) if "\r" not in body else number
+    return None
+
+
+def _check_every_line_read(con, body: str, leading_blank: int, delimiter: str, limit: int) -> None:
+    """Every data line of the file must be a row of `_file`: a line is never dropped unseen."""
+    if '"' in body:  # quoted fields may hold newlines: count records as a CSV parser does
+        previous = csv.field_size_limit()
+        csv.field_size_limit(2**31 - 1)
+        try:
+            expected = sum(1 for _ in csv.reader(io.StringIO(body), delimiter=delimiter)) - leading_blank - 1
+        except csv.Error:
+            expected = None
+        finally:
+            csv.field_size_limit(previous)
+    else:
+        expected = _physical_lines(body) - leading_blank - 1
+    got = con.execute("select count(*) from _file").fetchone()[0]
+    if expected is not None and got == expected:
+        return
+    long = _first_long_line(body, limit)
+    reason = f"linje {long} er længere end grænsen på {limit // 2**20} MB" if long else "ukendt årsag"
+    raise UnreadableFile(f"kun {got} af {expected} datalinjer kunne læses ({reason})")
 
 
 def _header_columns(first_line: str, delimiter: str) -> dict[str, str]:
-    names = next(csv.reader([first_line], delimiter=delimiter))
+    try:
+        names = next(csv.reader([first_line], delimiter=delimiter))
+    except csv.Error:
+        raise UnreadableFile("første linje kunne ikke læses som kolonneoverskrift") from None
     columns: dict[str, str] = {}
     for i, name in enumerate(names):
         key = normalise_header(name) or f"unnamed_{i + 1}"
@@ -170,6 +238,8 @@ def _excel_text(value: object) -> str | None:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float):  # a number cell: written with a decimal comma, as Danish Excel shows it
+        return repr(value).replace(".", ",")
     return str(value)
 
 

@@ -8,10 +8,12 @@ Parsing never raises (only try_ casts): a DuckDB error message could quote a val
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from pipelines.catalogue import delaftaler, status_codes
+from pipelines.catalogue import delaftaler, ingest_config, status_codes
 from pipelines.settings import CONFIG_DIR
 
 # any run of whitespace, incl. the no-break spaces Excel cells often hold
@@ -38,12 +40,28 @@ def fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
+def status_aliases_file() -> Path:
+    """Extra spellings of status codes an analyst configured (`alias,status`); empty by default."""
+    return Path(os.environ.get("HELHEDSPLAN_STATUS_ALIASES") or CONFIG_DIR / "status_aliases.csv")
+
+
 def status_lookup() -> dict[str, str]:
+    """The contract's spellings: the code itself and its Danish spelling (folded, so æ ø å, spaces,
+    hyphens and case do not matter; seeds/status_codes.csv `spelling_da`)."""
     lookup = {fold(code): code for code in status_codes()}
-    lookup.update({fold(row["label_da"]): code for code, row in status_codes().items()})
-    with open(CONFIG_DIR / "status_aliases.csv", encoding="utf-8", newline="") as handle:
-        lookup.update({fold(row["alias"]): row["status"] for row in csv.DictReader(handle)})
+    lookup.update({fold(row["spelling_da"]): code for code, row in status_codes().items() if row["spelling_da"]})
     return lookup
+
+
+def status_alias_lookup() -> dict[str, str]:
+    """Configured aliases beyond the contract (counted per file in raw.load_log.rows_aliased)."""
+    contract = status_lookup()
+    with open(status_aliases_file(), encoding="utf-8", newline="") as handle:
+        aliases = {fold(row["alias"]): row["status"].strip() for row in csv.DictReader(handle)}
+    unknown = sorted({code for code in aliases.values() if code not in status_codes()})
+    if unknown:
+        raise ValueError(f"{status_aliases_file()}: ukendt statuskode i aliaslisten: {', '.join(unknown)}")
+    return {alias: code for alias, code in aliases.items() if alias not in contract}
 
 
 def delaftale_lookup() -> dict[str, str]:
@@ -57,6 +75,14 @@ def delaftale_lookup() -> dict[str, str]:
 
 def _text(col: str) -> str:
     return f"nullif({_clean(col)}, '')"
+
+
+def _too_long() -> str:
+    return f"length({{v}}) > {int(ingest_config()['max_text_chars'])}"
+
+
+def _too_long_reason() -> str:
+    return f"teksten er længere end {int(ingest_config()['max_text_chars'])} tegn"
 
 
 _ISO_DATE = "\\d{4}-\\d{1,2}-\\d{1,2}"
@@ -82,15 +108,27 @@ def _period(col: str) -> str:
     )
 
 
-def _number(col: str) -> str:
-    # plain decimals only, comma or dot ('1e3', 'nan', 'inf' and '1.234,5' are not numbers here)
-    v = f"replace(replace({_clean(col)}, '−', '-'), ',', '.')"
-    return f"case when regexp_full_match({v}, '[+-]?(\\d+(\\.\\d*)?|\\.\\d+)') then try_cast({v} as double) end"
+def _number(col: str, mark: str) -> str:
+    """A plain decimal in the file's decimal mark (`,` or `.`); the other mark groups thousands
+    (`1.234,5` in a decimal-comma file). '1e3', 'nan', 'inf' and a misplaced mark are not numbers."""
+    group = "." if mark == "," else ","
+    v = f"replace({_clean(col)}, '−', '-')"
+    g, m = re.escape(group), re.escape(mark)
+    pattern = f"[+-]?((\\d{{1,3}}({g}\\d{{3}})+|\\d+)({m}\\d*)?|{m}\\d+)"
+    plain = f"replace(replace({v}, '{group}', ''), '{mark}', '.')"
+    return f"case when regexp_full_match({v}, '{pattern}') then try_cast({plain} as double) end"
 
 
-def _integer(col: str) -> str:
-    n = _number(col)
-    return f"case when {n} = floor({n}) then try_cast({n} as integer) end"
+def _integer(col: str, mark: str) -> str:
+    """A whole number: digits, optionally grouped in thousands by the mark that is not the file's
+    decimal mark. A decimal mark makes it invalid (an integer field with a fraction is a bad row)."""
+    group = "." if mark == "," else ","
+    v = f"replace({_clean(col)}, '−', '-')"
+    pattern = f"[+-]?(\\d{{1,3}}({re.escape(group)}\\d{{3}})+|\\d+)"
+    return (
+        f"case when regexp_full_match({v}, '{pattern}')"
+        f" then try_cast(replace({v}, '{group}', '') as integer) end"
+    )
 
 
 # CPR: DDMMYY-SSSS, DDMMYYSSSS or 9 digits (leading zero lost); century from the 7th digit.
@@ -171,11 +209,19 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     "skole": [("v_fravaersdage > v_skoledage", "fravaersdage", "større end skoledage")],
 }
 
-# Keys whose rows must agree within a delivery (data contract, "Bad input").
-CONFLICT_KEYS = {
-    "beboere": ("period_start", "cpr10"),
-    "beskaeftigelse": ("period_start", "cpr10"),
-    "karakterer": ("skoleaar", "cpr10", "fag"),
+@dataclass(frozen=True)
+class Conflict:
+    """Rows of one delivery with the same `key` must agree on `compared` (None: on every column);
+    rows that agree there but differ elsewhere are one row: the first in file order is kept."""
+    key: tuple[str, ...]
+    compared: tuple[str, ...] | None = None
+
+
+# Data contract, "Bad input": only the named column makes a conflict.
+CONFLICTS = {
+    "beboere": Conflict(("period_start", "cpr10"), ("boligomraade",)),
+    "beskaeftigelse": Conflict(("period_start", "cpr10")),
+    "karakterer": Conflict(("skoleaar", "cpr10", "fag")),
 }
 
 
@@ -184,16 +230,17 @@ def _in_lookup(folded: str, lookup: dict[str, str]) -> str:
     return f"case {folded} {cases} end"
 
 
-def parse_sql(column: Column, raw: str) -> tuple[str, str, str]:
-    """(parsed value from `raw`, invalid condition on the parsed value `{v}`, Danish reason)."""
+def parse_sql(column: Column, raw: str, mark: str = ",") -> tuple[str, str, str]:
+    """(parsed value from `raw`, invalid condition on the parsed value `{v}`, Danish reason);
+    `mark` is the file's decimal mark."""
     c = raw
     kind = column.kind
     if kind == "text":
-        return _text(c), "false", "ugyldig tekst"
+        return _text(c), _too_long(), _too_long_reason()
     if kind == "area":
         words = f"string_split(lower({_text(c)}), ' ')"
         title = f"array_to_string(list_transform({words}, lambda w: upper(w[1]) || w[2:]), ' ')"
-        return title, "false", "ugyldig tekst"
+        return title, _too_long(), _too_long_reason()
     if kind == "period":
         return _period(c), "{v} is null", "ugyldig periode (forventet ÅÅÅÅ-MM, ÅÅÅÅMM eller en dato)"
     if kind == "date":
@@ -202,11 +249,11 @@ def parse_sql(column: Column, raw: str) -> tuple[str, str, str]:
         cpr10 = _cpr10(c)
         return cpr10, f"{{v}} is null or {cpr_birth_date('{v}')} is null", "ugyldigt CPR-nummer (format eller fødselsdato)"
     if kind == "positive_int":
-        return _integer(c), "coalesce({v} <= 0, true)", "skal være et helt tal over 0"
+        return _integer(c, mark), "coalesce({v} <= 0, true)", "skal være et helt tal over 0"
     if kind == "nonneg_decimal":
-        return _number(c), "coalesce({v} < 0, true)", "skal være et tal ≥ 0"
+        return _number(c, mark), "coalesce({v} < 0, true)", "skal være et tal ≥ 0"
     if kind == "grade":
-        return _number(c), "coalesce({v} not between -3 and 12, true)", "skal være en karakter mellem -3 og 12"
+        return _number(c, mark), "coalesce({v} not between -3 and 12, true)", "skal være en karakter mellem -3 og 12"
     if kind == "klassetrin":
         text = f"lower({_clean(c)})"
         digits = f"regexp_extract({text}, '^(\\d+)\\s*\\.?\\s*(klasse|kl\\.?)?$', 1)"
@@ -226,30 +273,55 @@ def parse_sql(column: Column, raw: str) -> tuple[str, str, str]:
         listed = ", ".join(f"'{x}'" for x in values)
         return f"lower({_clean(c)})", f"{{v}} not in ({listed})", "skal være en af: " + ", ".join(values)
     if kind == "status":
-        return _in_lookup(_fold(c), status_lookup()), "{v} is null", "ukendt statuskode"
+        lookup = status_lookup() | status_alias_lookup()
+        return _in_lookup(_fold(c), lookup), "{v} is null", "ukendt statuskode"
     if kind == "delaftale":
         return _in_lookup(_fold(c), delaftale_lookup()), "{v} is null", "ukendt delaftale"
     raise ValueError(f"unknown column kind {kind}")
 
 
-def validated_select(source: str, present: set[str]) -> str:
+_DECIMAL_KINDS = ("nonneg_decimal", "grade")
+
+
+def decimal_mark(con, source: str, present: set[str], default: str) -> str:
+    """The file's decimal mark: `,` when a decimal column of `src` holds a comma, else `.` when one
+    holds a point, else `default` (from the delimiter: `;` and tab exports are Danish, decimal comma)."""
+    columns = [c.name for c in SOURCES[source] if c.kind in _DECIMAL_KINDS and c.name in present]
+    if not columns:
+        return default
+    values = " or ".join(f'contains("{c}", \'{{mark}}\')' for c in columns)
+    comma, point = con.execute(
+        f"select coalesce(bool_or({values.format(mark=',')}), false),"
+        f" coalesce(bool_or({values.format(mark='.')}), false) from src"
+    ).fetchone()
+    return "," if comma else "." if point else default
+
+
+def validated_select(source: str, present: set[str], mark: str = ",") -> str:
     """SELECT over table `src` (source_row, _extra_fields, the file's columns) giving the parsed
-    columns plus `_column` and `_reason` of the row's first problem (NULL when the row is valid)."""
+    columns plus `_column` and `_reason` of the row's first problem (NULL when the row is valid) and
+    `_aliased` (a status code read through a configured alias). `mark`: the file's decimal mark."""
     inner, outer, checks = [], [], []
+    aliased = "false"
     for column in SOURCES[source]:
         raw = f'"{column.name}"' if column.name in present else "null::varchar"
-        expr, invalid, reason = parse_sql(column, raw)
+        expr, invalid, reason = parse_sql(column, raw, mark)
         value, missing = f"v_{column.name}", f"m_{column.name}"
         inner += [f"{expr} as {value}", f"coalesce({_clean(raw)} = '', true) as {missing}"]
         outer.append(f"{value} as {'cpr10' if column.kind == 'cpr' else column.name}")
         if column.required:
             checks.append((missing, f"{column.name}: mangler (påkrævet)"))
         checks.append((f"not {missing} and ({invalid.replace('{v}', value)})", f"{column.name}: {reason}"))
+        if column.kind == "status" and (aliases := status_alias_lookup()):
+            listed = ", ".join(f"'{alias}'" for alias in sorted(aliases))
+            inner.append(f"{_fold(raw)} in ({listed}) as _aliased")
+            aliased = "_aliased"
     checks.insert(0, ("_extra_fields", f"{ROW_COLUMN}: rækken har flere felter end overskriften"))
     checks += [(cond, f"{col}: {reason}") for cond, col, reason in ROW_RULES.get(source, [])]
     reasons = " ".join(f"when {cond} then '{reason}'" for cond, reason in checks)
     return (
-        f"select source_row, {', '.join(outer)}, split_part(_reason, ':', 1) as _column, _reason"
+        f"select source_row, {', '.join(outer)}, split_part(_reason, ':', 1) as _column, _reason,"
+        f" coalesce({aliased}, false) as _aliased"
         f" from (select *, case {reasons} end as _reason"
         f" from (select source_row, _extra_fields, {', '.join(inner)} from src))"
     )

@@ -28,7 +28,7 @@ LOG_TABLES = {
         "load_id integer primary key, run_id varchar, source varchar, file_path varchar, sha256 varchar,"
         " size_bytes bigint, file_format varchar, outcome varchar, rows_read integer, rows_loaded integer,"
         " rows_quarantined integer, rows_duplicate integer, periods varchar[], period_hint varchar,"
-        " message varchar, loaded_at timestamp"
+        " message varchar, loaded_at timestamp, rows_aliased integer"
     ),
     "period_log": (
         "source varchar, period varchar, period_start date, load_id integer, rows_loaded integer,"
@@ -58,6 +58,12 @@ def attach(con: duckdb.DuckDBPyConnection, warehouse: Path, alias: str = "wh") -
         for name, columns in missing.items():
             con.execute(f"create table {alias}.raw.{name} ({columns})")
         con.execute("commit")
+    for table, column, kind in _ADDED_COLUMNS:  # warehouses made before a column was added
+        con.execute(f"alter table {alias}.raw.{table} add column if not exists {column} {kind} default 0")
+
+
+# (table, column, type) added after the first schema version; appended, so positions stay
+_ADDED_COLUMNS = [("load_log", "rows_aliased", "integer")]
 
 
 def check_key(con: duckdb.DuckDBPyConnection, fingerprint: str, warehouse: Path, alias: str = "wh") -> None:
