@@ -26,6 +26,20 @@ def delaftaler() -> list[dict[str, str]]:
 
 
 @cache
+def sources() -> dict[str, dict]:
+    """The sources seed by source, `months_not_expected` as a frozenset of month numbers."""
+    return {
+        row["source"]: {
+            **row,
+            "months_not_expected": frozenset(
+                int(month) for month in row["months_not_expected"].split("|") if month.strip()
+            ),
+        }
+        for row in _read_csv("sources.csv")
+    }
+
+
+@cache
 def status_codes() -> dict[str, dict[str, str]]:
     return {row["status"]: row for row in _read_csv("status_codes.csv")}
 

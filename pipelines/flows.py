@@ -83,10 +83,10 @@ def dbt_build_task(warehouse: Path) -> None:
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
-def gate_task(warehouse: Path, docs_dir: Path, run_id: str, load_ids: list[int]):
+def gate_task(warehouse: Path, docs_dir: Path, run_id: str):
     from pipelines.quality import run_gate
 
-    return run_gate(warehouse, docs_dir, run_id=run_id, load_ids=load_ids or None)
+    return run_gate(warehouse, docs_dir, run_id=run_id)
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -111,7 +111,7 @@ def run_flow(raw: Path, warehouse: Path, marts: Path) -> RunResult:
     run_id = _run_id()
     result = RunResult(run_id=run_id, ingest=_ingest_sources(raw, warehouse, run_id))
     dbt_build_task(warehouse)
-    result.gate = gate_task(warehouse, paths.quality_docs, run_id, result.ingest.load_ids)
+    result.gate = gate_task(warehouse, paths.quality_docs, run_id)
     if not result.gate.passed:
         raise GateFailed(result.gate, result)
     result.published = publish_task(warehouse, marts, run_id, result.gate, started_at)

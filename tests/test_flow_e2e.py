@@ -166,8 +166,38 @@ def _bad_delivery(raw: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("damage", ["bad_rows", "missing_month"])
-def test_failed_gate_exits_2_and_publishes_nothing(harness, small_raw, tmp_path, damage, capfd):
+def _redelivered(path: Path, name: str) -> Path:
+    """The same rows again under another name (a trailing blank line makes it a new file)."""
+    copy = path.with_name(name)
+    copy.write_bytes(path.read_bytes() + b"\n")
+    return copy
+
+
+def test_a_bad_file_fails_every_run_until_a_correction_replaces_it(harness, small_raw, tmp_path, capfd):
+    """Contract: the quarantined share is judged for every file that currently supplies a period,
+    not only for the files of the latest run."""
+    raw = tmp_path / "raw"
+    shutil.copytree(small_raw, raw)
+    root = tmp_path / "out"
+    assert main(["run", *_args(raw, root)]) == EXIT_OK
+    published = root / "marts" / "helhedsplan.duckdb"
+    before = _sha(published)
+    latest_employment = max((raw / "beskaeftigelse").glob("*.csv"))
+    _bad_delivery(raw)
+    assert main(["run", *_args(raw, root)]) == EXIT_GATE_FAILED
+    # a later, good delivery of something else does not let the bad file through
+    _redelivered(min((raw / "deltagelse").glob("*.csv")), "zz_deltagelse_igen.csv")
+    assert main(["run", *_args(raw, root)]) == EXIT_GATE_FAILED
+    out, _ = capfd.readouterr()
+    assert "_zz_rettelse.csv" in out
+    assert _sha(published) == before
+    # a correction of the bad file's month replaces it: the gate passes and the run publishes
+    _redelivered(latest_employment, latest_employment.stem + "_zzz_rettet_igen.csv")
+    assert main(["run", *_args(raw, root)]) == EXIT_OK
+    assert _sha(published) != before
+
+
+def test_failed_gate_exits_2_and_publishes_nothing(harness, small_raw, tmp_path, capfd):
     raw = tmp_path / "raw"
     shutil.copytree(small_raw, raw)
     root = tmp_path / "out"
@@ -177,12 +207,9 @@ def test_failed_gate_exits_2_and_publishes_nothing(harness, small_raw, tmp_path,
     before = (_sha(published), _sha(index))
     capfd.readouterr()
 
-    if damage == "bad_rows":
-        _bad_delivery(raw)
-    else:
-        for delivery in (raw / "beskaeftigelse").glob("*2025-06*"):
-            delivery.unlink()
-        os.remove(root / "warehouse.duckdb")  # rebuild the warehouse from the deliveries now present
+    for delivery in (raw / "beskaeftigelse").glob("*2025-06*"):
+        delivery.unlink()
+    os.remove(root / "warehouse.duckdb")  # rebuild the warehouse from the deliveries now present
 
     assert main(["run", *_args(raw, root)]) == EXIT_GATE_FAILED
     out, err = capfd.readouterr()

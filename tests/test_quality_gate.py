@@ -88,12 +88,12 @@ def test_every_suite_has_its_frame_and_every_frame_its_suite():
 
 
 @pytest.mark.parametrize(("quarantined", "passes"), [(5, True), (20, False)])
-def test_quarantined_share_per_file_of_the_run(warehouse, tmp_path, quarantined, passes):
+def test_quarantined_share_per_current_file(warehouse, tmp_path, quarantined, passes):
     with duckdb.connect(str(warehouse)) as con:
-        load_id = add_file(
+        add_file(
             con, "beskaeftigelse", date(2025, 8, 1), rows_read=100, rows_quarantined=quarantined
         )
-    result = gate(warehouse, tmp_path, load_ids=[load_id])
+    result = gate(warehouse, tmp_path)
     assert result.passed is passes, result.summary
     if not passes:
         assert names(result.failures) == {"delivery_files.quarantined_share"}
@@ -101,7 +101,7 @@ def test_quarantined_share_per_file_of_the_run(warehouse, tmp_path, quarantined,
         assert "beskaeftigelse/beskaeftigelse_2025-08_rettet.csv: 20 %" in line
 
 
-def test_rejected_file_of_the_run_is_a_warning(warehouse, tmp_path):
+def test_a_file_whose_latest_attempt_was_rejected_is_a_warning(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             """
@@ -110,16 +110,15 @@ def test_rejected_file_of_the_run_is_a_warning(warehouse, tmp_path):
                    'mangler kolonnen cpr', timestamp '2026-02-01 08:00:00', 0)
             """
         )
-    result = gate(warehouse, tmp_path, load_ids=[900])
+    result = gate(warehouse, tmp_path)
     assert result.passed, result.summary
     assert names(result.warnings) == {"delivery_files.rejected_files"}
     assert finding(result, "delivery_files.rejected_files").examples == ["skole/skole_2025-09.xlsx"]
 
 
-def test_without_load_ids_every_current_file_is_checked(warehouse, tmp_path):
+def test_every_file_that_supplies_a_period_is_judged_whichever_run_loaded_it(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         add_file(con, "skole", date(2025, 8, 1), rows_read=100, rows_quarantined=30)
-    assert not gate(warehouse, tmp_path, load_ids=[1, 2]).failures  # not among the run's files
     assert names(gate(warehouse, tmp_path).failures) == {"delivery_files.quarantined_share"}
 
 
@@ -383,7 +382,7 @@ def test_disclosure_groups_frame_holds_every_group_and_no_person_count(template)
 
     with duckdb.connect(str(template), read_only=True) as con:
         prepare(con)
-        frame = mart_disclosure_groups(FrameContext(con, None, catalogue.quality_config(), 5))
+        frame = mart_disclosure_groups(FrameContext(con, catalogue.quality_config(), 5))
     assert list(frame.columns) == [
         "indicator_id",
         "period_type",
@@ -450,7 +449,7 @@ def test_missing_mart_fails_with_a_readable_reason(warehouse, tmp_path):
 
 def test_thresholds_come_from_config_and_dbt_vars(warehouse, tmp_path, monkeypatch):
     with duckdb.connect(str(warehouse)) as con:
-        load_id = add_file(
+        add_file(
             con, "beskaeftigelse", date(2025, 8, 1), rows_read=100, rows_quarantined=20
         )
     config = dict(catalogue.quality_config(), max_quarantined_share=0.25)
@@ -458,7 +457,7 @@ def test_thresholds_come_from_config_and_dbt_vars(warehouse, tmp_path, monkeypat
     monkeypatch.setattr(
         catalogue, "disclosure_k", lambda: 13
     )  # Houlkær has 12 in B_OVERGANG_JOB_UDD
-    result = gate(warehouse, tmp_path, load_ids=[load_id])
+    result = gate(warehouse, tmp_path)
     assert names(result.failures) == {"mart_disclosure.primary_rule"}
     assert "k = 13" in result.summary
     assert result.as_dict()["thresholds"]["max_quarantined_share"] == 0.25
@@ -466,7 +465,7 @@ def test_thresholds_come_from_config_and_dbt_vars(warehouse, tmp_path, monkeypat
 
 def test_results_and_data_docs_hold_no_person_level_value(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
-        load_id = add_file(con, "beboere", date(2025, 8, 1), rows_read=100, rows_quarantined=20)
+        add_file(con, "beboere", date(2025, 8, 1), rows_read=100, rows_quarantined=20)
         con.execute("update marts.indicator_values set value = 99 where period = '2024-02'")
         con.execute("delete from raw.beskaeftigelse where source_row % 7 = 0")
         pseudonyms = {
@@ -475,7 +474,7 @@ def test_results_and_data_docs_hold_no_person_level_value(warehouse, tmp_path):
                 "select person_id from raw.beboere union select person_id from raw.beskaeftigelse"
             ).fetchall()
         }
-    result = gate(warehouse, tmp_path, load_ids=[load_id])
+    result = gate(warehouse, tmp_path)
     assert len(result.failures) >= 4
     texts = [json.dumps(result.as_dict(), ensure_ascii=False)]
     texts += [

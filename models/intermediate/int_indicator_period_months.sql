@@ -1,6 +1,7 @@
 -- Which months feed which period of each indicator. A flow sums all months of the period; a
--- stock (S_AKTIVE_FRIVILLIGE) takes the last month of the period with a beboere snapshot; a
--- yearly indicator (U_DANSK_MAT_02, exam year Y) is fed by the June snapshot of Y.
+-- stock (S_AKTIVE_FRIVILLIGE) takes the last month of the period that has its data, i.e. is
+-- complete for it (int_indicator_months); a yearly indicator (U_DANSK_MAT_02, exam year Y) is
+-- fed by the June snapshot of Y.
 with
 
 catalogue as (
@@ -17,6 +18,23 @@ months as (
 
 indicator_periods as (
     select * from {{ ref('int_indicator_periods') }}
+),
+
+indicator_months as (
+    select * from {{ ref('int_indicator_months') }}
+),
+
+last_complete_month as (
+    select
+        indicator_months.indicator_id,
+        periods.period_type,
+        periods.period,
+        max(indicator_months.month_start) as month_start
+    from periods
+    inner join indicator_months
+        on indicator_months.month_start between periods.period_start and periods.period_end
+    where periods.period_type <> 'month' and indicator_months.is_complete
+    group by indicator_months.indicator_id, periods.period_type, periods.period
 ),
 
 monthly_flow as (
@@ -37,16 +55,24 @@ monthly_stock as (
         catalogue.indicator_id,
         periods.period_type,
         periods.period,
-        case
-            when periods.period_type = 'month' then periods.period_start
-            else periods.last_snapshot_month
-        end as month_start
+        periods.period_start as month_start
     from catalogue
     cross join periods
     where
         catalogue.grain = 'month'
         and catalogue.aggregation = 'stock'
-        and (periods.period_type = 'month' or periods.last_snapshot_month is not null)
+        and periods.period_type = 'month'
+
+    union all
+
+    select
+        catalogue.indicator_id,
+        last_complete_month.period_type,
+        last_complete_month.period,
+        last_complete_month.month_start
+    from catalogue
+    inner join last_complete_month on catalogue.indicator_id = last_complete_month.indicator_id
+    where catalogue.grain = 'month' and catalogue.aggregation = 'stock'
 ),
 
 yearly as (

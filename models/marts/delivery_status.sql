@@ -1,14 +1,19 @@
 -- Published: one row per source x period from the first to the latest beboere month (karakterer
 -- per school year whose June exams fall in that span): received, corrected (more than one
--- delivery), rejected (only rejected files name the period) or missing. The report's heatmap.
+-- delivery), rejected (only rejected files name the period), not_expected (a month in which the
+-- source delivers nothing, per the sources seed: skole in July) or missing. The report's heatmap.
 with
 
 months as (
     select * from {{ ref('int_months') }}
 ),
 
-period_log as (
-    select * from {{ ref('stg_period_log') }}
+source_rules as (
+    select * from {{ ref('int_sources') }}
+),
+
+current_delivery as (
+    select * from {{ ref('int_source_deliveries') }}
 ),
 
 load_log as (
@@ -19,45 +24,30 @@ quarantine as (
     select * from {{ ref('stg_quarantine') }}
 ),
 
-monthly_sources as (
-    select unnest(['beboere', 'skole', 'beskaeftigelse', 'deltagelse']) as source
-),
-
 expected as (
     select
-        monthly_sources.source,
+        source_rules.source,
+        source_rules.sort_order,
         months.month_label as period,
-        months.month_start as period_start
-    from monthly_sources
+        months.month_start as period_start,
+        list_contains(source_rules.months_not_expected, month(months.month_start))
+            as is_not_expected
+    from source_rules
     cross join months
+    where source_rules.grain = 'month'
 
     union all
 
     select
-        'karakterer' as source,
-        cast(year(month_start) - 1 as varchar) || '/'
-        || right(cast(year(month_start) as varchar), 2) as period,
-        month_start as period_start
-    from months
-    where month(month_start) = 6
-),
-
-deliveries as (
-    select
-        source,
-        period,
-        load_id,
-        rows_loaded,
-        count(*) over (partition by source, period) as deliveries,
-        row_number() over (
-            partition by source, period order by loaded_at desc, load_id desc
-        ) as recency
-    from period_log
-),
-
-current_delivery as (
-    select * from deliveries
-    where recency = 1
+        source_rules.source,
+        source_rules.sort_order,
+        cast(year(months.month_start) - 1 as varchar) || '/'
+        || right(cast(year(months.month_start) as varchar), 2) as period,
+        months.month_start as period_start,
+        false as is_not_expected
+    from source_rules
+    cross join months
+    where source_rules.grain = 'school_year' and month(months.month_start) = 6
 ),
 
 rejections as (
@@ -89,6 +79,7 @@ final as (
             when current_delivery.deliveries > 1 then 'corrected'
             when current_delivery.deliveries = 1 then 'received'
             when rejections.rejected_files > 0 then 'rejected'
+            when expected.is_not_expected then 'not_expected'
             else 'missing'
         end as varchar) as status,
         cast(coalesce(current_delivery.deliveries, rejections.rejected_files, 0) as integer)
@@ -109,15 +100,7 @@ final as (
             current_delivery.load_id = quarantined.load_id
             and expected.source = quarantined.source
             and expected.period = quarantined.period
-    order by
-        case expected.source
-            when 'beboere' then 1
-            when 'skole' then 2
-            when 'karakterer' then 3
-            when 'beskaeftigelse' then 4
-            else 5
-        end,
-        expected.period_start
+    order by expected.sort_order, expected.period_start
 )
 
 select * from final

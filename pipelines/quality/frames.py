@@ -26,7 +26,6 @@ KEY = "indicator_id, period_type, period, area, sex"
 @dataclass(frozen=True)
 class FrameContext:
     con: duckdb.DuckDBPyConnection
-    load_ids: list[int] | None
     config: dict
     disclosure_k: int
 
@@ -98,22 +97,30 @@ def _panel_months(con: duckdb.DuckDBPyConnection) -> list[date]:
 
 
 def delivery_files(ctx: FrameContext) -> pd.DataFrame:
-    """One row per file of this run (or, without load ids, per file currently supplying data)."""
-    if ctx.load_ids is None:
-        where = "load_id in (select load_id from current_supplier)"
-        params: list = []
-    else:
-        where = "list_contains(?, load_id)"
-        params = [list(ctx.load_ids)]
+    """One row per file that currently supplies a period (its quarantined share is judged, in
+    whichever run it was loaded: a bad file stays a gate failure until a later file replaces
+    every period it supplies), and per file whose latest attempt was rejected or held no period
+    (every row quarantined: it replaced nothing; a warning, with no share to judge)."""
     return ctx.con.execute(
-        f"""
-        select load_id, source, file_path, outcome, rows_read, rows_quarantined,
-               rows_quarantined / nullif(rows_read, 0) as quarantined_share
-        from raw.load_log
-        where {where} and outcome <> 'duplicate'
-        order by file_path, load_id
-        """,
-        params,
+        """
+        with latest_attempt as (
+            select * from raw.load_log
+            where outcome <> 'duplicate'
+            qualify row_number() over (partition by file_path order by load_id desc) = 1
+        ),
+        suppliers as (select distinct load_id from current_supplier)
+        select l.load_id, l.source, l.file_path, l.outcome, l.rows_read, l.rows_quarantined,
+               case when s.load_id is not null
+                    then l.rows_quarantined / nullif(l.rows_read, 0) end as quarantined_share,
+               l.outcome = 'loaded' and s.load_id is null and l.rows_quarantined > 0
+                   as holds_no_period
+        from raw.load_log as l
+        left join suppliers as s using (load_id)
+        where s.load_id is not null
+           or l.load_id in (select load_id from latest_attempt
+                            where outcome = 'rejected' or (rows_loaded = 0 and rows_quarantined > 0))
+        order by l.file_path, l.load_id
+        """
     ).df()
 
 

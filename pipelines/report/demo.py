@@ -290,9 +290,9 @@ def _deliveries(rng: np.random.Generator) -> pd.DataFrame:
             period = m.strftime("%Y-%m")
             status = special.get((source, period), "received")
             if source == "skole" and m.month == 7:
-                status = "missing"
-            files = {"received": 1, "corrected": 2, "missing": 0, "rejected": 1}[status]
-            loaded = 0 if status in ("missing", "rejected") else int(rng.integers(300, 3200))
+                status = "not_expected"
+            files = {"received": 1, "corrected": 2, "missing": 0, "not_expected": 0, "rejected": 1}[status]
+            loaded = 0 if status in ("missing", "not_expected", "rejected") else int(rng.integers(300, 3200))
             quarantined = 0 if not loaded else int(rng.poisson(1.5))
             if (source, period) == ("beboere", "2025-09"):
                 quarantined = 41

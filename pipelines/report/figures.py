@@ -442,15 +442,13 @@ DELIVERY = {  # code, colour, symbol in the cell, label
 }
 
 
-def delivery_status_label(row: dict, months_without_school: set[int]) -> str:
+def delivery_status_label(row: dict) -> str:
+    """The published delivery_status (dbt decides `not_expected`, from the sources seed)."""
     status = row["status"]
-    if status == "missing" and row["source"] == "skole" and pd.Timestamp(
-            row["period_start"]).month in months_without_school:
-        return "not_expected"
     return status if status in DELIVERY else "missing"
 
 
-def delivery_heatmap(published: Published, months_without_school: set[int]) -> go.Figure:
+def delivery_heatmap(published: Published) -> go.Figure:
     deliveries = published.deliveries.copy()
     deliveries["period_start"] = pd.to_datetime(deliveries["period_start"])
     deliveries["month"] = deliveries["period_start"].dt.to_period("M").dt.start_time
@@ -466,7 +464,7 @@ def delivery_heatmap(published: Published, months_without_school: set[int]) -> g
             if row is None:
                 z_row.append(None), t_row.append(""), c_row.append("")
                 continue
-            key = delivery_status_label(row, months_without_school)
+            key = delivery_status_label(row)
             code, _, symbol, label = DELIVERY[key]
             period = (f"skoleåret {row['period']}" if source == "karakterer"
                       else fmt.month_text(m.date()))

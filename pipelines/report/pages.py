@@ -12,7 +12,6 @@ import jinja2
 import pandas as pd
 import plotly.graph_objects as go
 
-from pipelines import catalogue
 from pipelines.report import figures
 from pipelines.report import format as fmt
 from pipelines.report.data import Delaftale, Indicator, Published
@@ -264,8 +263,7 @@ FILE_COLUMNS = {"file_path": "Fil", "sha256": "SHA-256", "source": "Kilde",
 
 
 def render_datastatus(env: jinja2.Environment, published: Published, meta: dict) -> str:
-    months_without_school = set(catalogue.quality_config().get("months_without_school", []))
-    heatmap = figures.delivery_heatmap(published, months_without_school)
+    heatmap = figures.delivery_heatmap(published)
     quarantine = figures.quarantine_figure(published)
     run = published.latest_run
     passed = None if not run or fmt.is_missing(run.get("gate_passed")) else bool(run["gate_passed"])
@@ -283,7 +281,7 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
     deliveries = published.deliveries
     missing_rows = []
     for row in deliveries.to_dict("records"):
-        key = figures.delivery_status_label(row, months_without_school)
+        key = figures.delivery_status_label(row)
         if key in ("missing", "rejected"):
             period = (f"skoleåret {row['period']}" if row["source"] == "karakterer"
                       else fmt.month_text(str(row["period"])))

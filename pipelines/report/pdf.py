@@ -13,7 +13,6 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from pipelines import catalogue
 from pipelines.report import data, figures, pages
 from pipelines.report import format as fmt
 from pipelines.report.browser import Chromium, require_chromium
@@ -49,8 +48,7 @@ def build_pdf(published: Path, out_pdf: Path, annotations: Path | None = None) -
             sections.append(s)
         delaftale_sections.append({"delaftale": delaftale, "sections": sections})
     progress = image(figures.progress_figure(content), FULL_WIDTH)
-    months_without_school = set(catalogue.quality_config().get("months_without_school", []))
-    deliveries = image(figures.delivery_heatmap(content, months_without_school), FULL_WIDTH)
+    deliveries = image(figures.delivery_heatmap(content), FULL_WIDTH)
     quarantine = image(figures.quarantine_figure(content), FULL_WIDTH, 280)
 
     svgs = _render_svgs(jobs, browser_path)
