@@ -1,4 +1,4 @@
-{#- Disclosure control of shared/spec/indicators.md as a chain of CTEs over `cells` (columns
+{#- Disclosure control of docs/indicators.md as a chain of CTEs over `cells` (columns
     indicator_id, period_type, period, period_start, area, sex, person_based,
     numerator_counts_persons (from the catalogue), persons, persons_in_numerator, aggregation ('flow'/'stock'), stock_month (the month whose figures a
     stock cell shows; NULL for flows)). Emits CTEs ending in `disclosed`, which adds is_suppressed
@@ -11,13 +11,13 @@
        members that sum to it):
        - areas: the areas of one sex with the area `all`, within one indicator and period;
        - sexes: female/male of one area (incl. `all`) with the sex `all`;
-       - time (flows only, a deliberate extension): within one indicator, area and sex, the
+       - time (flows only): within one indicator, area and sex, the
          months of a quarter with the quarter, and the quarters of a year with the year. A month
          or quarter in which the indicator has nobody at all (its all/all cell counts 0 persons: a
          month without a snapshot, July without school) is known to be empty, hides nobody and is
          no member.
        In a group with exactly one suppressed cell:
-       - a suppressed member beside a published total (the spec's rule): suppress the smallest
+       - a suppressed member beside a published total (rule 2): suppress the smallest
          published member (fewest persons, then by name or period), or the total if none is left;
        - a suppressed total beside published members only (their sum would give it away):
          suppress the smallest member.

@@ -10,7 +10,7 @@ Residents aged 30 (in work / all), by area and sex:
     Dalen     7/15    8/15    15/30
     all      24/50   30/59    54/109
 
-Worked by hand with the spec's rules:
+Worked by hand with the rules of docs/indicators.md:
 - primary: Bakken (all three cells: fewer than 5 persons) and Centrum/female (3 persons);
 - across areas: Bakken/male is alone among the men beside the published all/male, so the
   smallest published man's cell goes too (Ager/male, 12); Bakken/all alone among the area totals
@@ -18,10 +18,10 @@ Worked by hand with the spec's rules:
 - across sexes: Ager/male alone beside Ager/all -> Ager/female; Centrum/female alone beside
   Centrum/all -> Centrum/male; Dalen/all is the only suppressed cell of Dalen, beside published
   Dalen/female and Dalen/male that sum to it -> the smaller of them, a tie broken by name:
-  Dalen/female (the spec is silent on a suppressed total; without this, Dalen/all = female + male
+  Dalen/female (a suppressed total counts as a member; without this, Dalen/all = female + male
   and Bakken/all = all/all - Ager/all - Centrum/all - Dalen/all would be revealed).
 
-The time hierarchy (a deliberate extension, docs/indicators.md): a constructed quarter in which one
+The time hierarchy (time groups of disclosure rule 2, docs/indicators.md): a constructed quarter in which one
 month is hidden, checked by an exact linear audit of everything published; and the project's
 sample (600 residents, three years), where no flow quarter or year leaves a single hidden month or
 quarter to subtraction and a stock period shares the suppression of the month it shows.

@@ -1,9 +1,9 @@
 """A second, independent implementation of the indicators in pandas, straight from
-shared/spec/indicators.md, run on the raw tables and compared with the unsuppressed internal mart
+the definitions in docs/indicators.md, run on the raw tables and compared with the unsuppressed internal mart
 cell by cell (every period, area and sex): numerator, denominator, value, person counts and
 completeness must agree to floating-point precision.
 
-Deliberately not the SQL translated: status sets are spelled out from the spec here, ages come
+Deliberately not the SQL translated: status sets are spelled out from the definitions here, ages come
 from Python dates, periods from pandas Periods, and the grid from the raw data's shape.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_ingest_support import (
+from support.ingest import (
     cpr10,
     form,
     ingest,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_ingest_support import (
+from support.ingest import (
     HEADERS,
     ingest,
     load_log,

@@ -7,7 +7,7 @@ import logging
 import re
 
 import duckdb
-from test_ingest_support import HEADERS, cpr10, form, ingest, write_csv, write_text, write_xlsx
+from support.ingest import HEADERS, cpr10, form, ingest, write_csv, write_text, write_xlsx
 
 CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)|(?<!\d)\d{9}(?!\d)")
 HEX_COLUMNS = {"person_id", "sha256"}  # 64 hex digits: may hold digit runs by chance, checked for shape instead

@@ -9,7 +9,7 @@ import hmac
 import stat
 
 import pytest
-from test_ingest_support import (
+from support.ingest import (
     configured_key,
     cpr10,
     form,

@@ -1,8 +1,8 @@
-"""A small warehouse shaped as docs/interfaces.md and shared/spec/indicators.md describe, for the
+"""A small warehouse shaped as docs/interfaces.md and docs/indicators.md describe, for the
 gate's and publishing's tests, plus tests that the fixture keeps to those documents.
 
 Persons are pseudonymous (64-hex ids); no CPR number is made. The marts are synthetic but follow
-the spec's rules: values = numerator / denominator × factor, suppression kept to both rules.
+the rules of docs/indicators.md: values = numerator / denominator × factor, suppression kept to both rules.
 """
 
 from __future__ import annotations
@@ -572,7 +572,7 @@ def test_fixture_raw_tables_have_the_documented_columns(tmp_path):
             assert actual == documented, table
 
 
-# shared/spec/indicators.md, "The published interface": indicator_values, in order.
+# docs/indicators.md, "The published interface": indicator_values, in order.
 SPEC_INDICATOR_VALUES = [
     ("indicator_id", "VARCHAR"),
     ("delaftale", "VARCHAR"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_report_support import build_demo
+from support.report import build_demo
 
 from pipelines.report.browser import Chromium
 

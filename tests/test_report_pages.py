@@ -9,7 +9,7 @@ import re
 import duckdb
 import pandas as pd
 import pytest
-from test_report_support import (
+from support.report import (
     build_demo,
     danish,
     parse_page,

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_report_support import query
+from support.report import query
 
 from pipelines.report import build_pdf
 from pipelines.report.demo import write_demo_published

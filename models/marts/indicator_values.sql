@@ -1,5 +1,5 @@
 -- Published: one row per indicator x period x area x sex with the columns of the published
--- interface (shared/spec/indicators.md). A suppressed cell keeps its row, figures NULL.
+-- interface (docs/indicators.md). A suppressed cell keeps its row, figures NULL.
 with
 
 cells as (

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines.sample_population import AREAS, Calendar, Persons, area_sizes
+from pipelines.sample.population import AREAS, Calendar, Persons, area_sizes
 
 RESIDENTS_PER_ACTIVITY = 175
 POOL_CHURN = 0.06  # regular participants who stop (and are replaced) each month

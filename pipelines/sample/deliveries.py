@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import delaftaler, status_codes
-from pipelines.sample_activities import TEMPLATES, Activities
-from pipelines.sample_files import (
+from pipelines.sample.activities import TEMPLATES, Activities
+from pipelines.sample.files import (
     EXTRA,
     Style,
     area_texts,
@@ -31,9 +31,9 @@ from pipelines.sample_files import (
     with_blank_lines,
     write_file,
 )
-from pipelines.sample_labour import CODES
-from pipelines.sample_population import AFDELINGER, AREAS, Calendar, Persons
-from pipelines.sample_school import school_list
+from pipelines.sample.labour import CODES
+from pipelines.sample.population import AFDELINGER, AREAS, Calendar, Persons
+from pipelines.sample.school import school_list
 
 # Status as the jobcentre's Danish export spells it (equal to the codes under the contract's
 # normalisation: æ ø å, spaces, hyphens and case).

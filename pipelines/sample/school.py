@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines.sample_population import AREAS, Calendar, Persons
+from pipelines.sample.population import AREAS, Calendar, Persons
 
 TENTH_GRADE_SCHOOL = "10. klasse Viborg"
 OTHER_SCHOOL = "Sct. Hans Skole"

@@ -12,19 +12,19 @@ Assumptions (all synthetic; shares are plausible for Danish social housing, not 
   flats; a few move between the areas; young adults leave home; births (women 18-44) and deaths
   (Gompertz). A vacated flat goes to a household of its size, so the population stays near its
   size.
-- Labour market (16-66): a sticky Markov chain per person (`sample_labour`): spells of months to
+- Labour market (16-66): a sticky Markov chain per person (`labour`): spells of months to
   years, employment 16-64 about 45 %, kontanthjælp and førtidspension the large benefits, a fixed
   personal employability; folkepension from 67; about 0.5 % of 16-66-year-olds are missing from
   a month's register. From 2025 work and education slowly gain (the plan's effect).
-- School (`sample_school`): klassetrin from the birth year (start the year one turns 6, a few a year
+- School (`school`): klassetrin from the birth year (start the year one turns 6, a few a year
   late, about half take a 10th year), 6 % in private schools (not in the data); real school days per
   month (no July rows, breaks, Easter); absence from a fixed propensity with a long right tail
   (chronic 15-40 % for a few), slowly falling from 2025. 9th-grade exams in June: averages of
   7-step marks; about 10-15 % get below 02 in dansk or matematik.
-- Activities (`sample_activities`): about one activity per 175 residents, weekly on a fixed day,
+- Activities (`activities`): about one activity per 175 residents, weekly on a fixed day,
   pools of regulars, a stable small group of volunteers, unregistered guests, partners on some
   sessions; new activities and larger pools from 2025.
-- Files (`sample_files`, `sample_deliveries`): each source cycles through its export forms
+- Files (`files`, `deliveries`): each source cycles through its export forms
   (encodings, delimiters, decimal commas, header spellings, CPR/period/date forms, xlsx with
   numeric CPR), plus deliberate defects (at most 3 bad rows and under 3 % of a file): a few bad
   rows, duplicates, a conflicting pair, a copied and a corrected delivery. Above `PLAIN_ABOVE`
@@ -42,11 +42,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.sample_activities import Participation
-from pipelines.sample_deliveries import Deliveries
-from pipelines.sample_labour import LabourMarket
-from pipelines.sample_population import Calendar, build_population
-from pipelines.sample_school import Pupils, exam_rows, month_rows
+from pipelines.sample.activities import Participation
+from pipelines.sample.deliveries import Deliveries
+from pipelines.sample.labour import LabourMarket
+from pipelines.sample.population import Calendar, build_population
+from pipelines.sample.school import Pupils, exam_rows, month_rows
 
 PLAIN_ABOVE = 50_000
 

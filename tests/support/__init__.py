@@ -1,0 +1,1 @@
+"""Helpers shared by test modules (no tests here, so pytest does not collect them)."""
