@@ -1,4 +1,4 @@
-"""Shared test set-up: a fixed test key and no telemetry. Fixtures live in the test modules."""
+"""Shared test set-up: a fixed test key, no telemetry, and the session's test world."""
 
 import os
 
@@ -7,3 +7,14 @@ os.environ.setdefault("HELHEDSPLAN_PSEUDONYM_KEY", "test-key-not-secret-01234567
 from pipelines.settings import quiet_third_parties
 
 quiet_third_parties()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory):
+    """A small sample run through the real pipeline once per session (tests/support/world.py)."""
+    from tests.support.world import build_world
+
+    return build_world(tmp_path_factory.mktemp("world"))
