@@ -9,7 +9,7 @@ from pipelines.settings import quiet_third_parties
 quiet_third_parties()
 
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(scope="session")
