@@ -8,7 +8,7 @@
     1. Primary: persons < k, or 0 < persons_in_numerator < k, or 0 < persons - persons_in_numerator
        < k (only the first rule where the catalogue's numerator_counts_persons is false). A cell of 0 persons is suppressed by the first rule.
     2. Secondary: no additive group may hold exactly one suppressed cell. Groups (a total and the
-       members that sum to it):
+       members that sum to it; defined once in disclosure_group_specs()):
        - areas: the areas of one sex with the area `all`, within one indicator and period;
        - sexes: female/male of one area (incl. `all`) with the sex `all`;
        - time (flows only): within one indicator, area and sex, the
@@ -44,18 +44,7 @@ primary_suppression as (
                 )
             )
         ), false) as is_primary_suppressed,
-        -- Time groups of flows: a month's quarter, a quarter's year (its first day).
-        case
-            when aggregation = 'flow' and period_type in ('month', 'quarter')
-                then cast(date_trunc('quarter', period_start) as date)
-        end as quarter_group,
-        case
-            when aggregation = 'flow' and period_type in ('quarter', 'year')
-                then cast(date_trunc('year', period_start) as date)
-        end as year_group,
-        coalesce(max(case when area = 'all' and sex = 'all' then persons end) over (
-            partition by indicator_id, period_type, period
-        ) = 0, false) as is_empty_period
+        {{ disclosure_group_keys() }}
     from {{ cells }}
 ),
 
@@ -78,24 +67,14 @@ suppression_rounds as (
                 from suppression_state
                 where round_number < {{ rounds }}
             ),
+{% set ns = namespace(previous='round_start') %}
+{% for group in disclosure_group_specs() %}
+{% set step = 'step_' ~ loop.index %}
             {{ _secondary_step(
-                'round_start', 'by_area', 'indicator_id, period_type, period, sex',
-                "area <> 'all'", "area = 'all'", 'area'
+                ns.previous, step, group.partition, group.member, group.total, group.tie_break
             ) }}
-            {{ _secondary_step(
-                'by_area', 'by_sex', 'indicator_id, period_type, period, area',
-                "sex <> 'all'", "sex = 'all'", 'sex'
-            ) }}
-            {{ _secondary_step(
-                'by_sex', 'by_month', 'indicator_id, area, sex, quarter_group',
-                "quarter_group is not null and period_type = 'month' and not is_empty_period",
-                "quarter_group is not null and period_type = 'quarter'", 'period'
-            ) }}
-            {{ _secondary_step(
-                'by_month', 'by_quarter', 'indicator_id, area, sex, year_group',
-                "year_group is not null and period_type = 'quarter' and not is_empty_period",
-                "year_group is not null and period_type = 'year'", 'period'
-            ) }}
+{% set ns.previous = step %}
+{% endfor %}
             by_stock_month as (
                 select
                     * exclude (is_suppressed),
@@ -107,7 +86,7 @@ suppression_rounds as (
                         ),
                         false
                     ) as is_suppressed
-                from by_quarter
+                from {{ ns.previous }}
             ),
 
             compared as (

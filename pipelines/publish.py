@@ -123,18 +123,12 @@ def _published_marts() -> list[str]:
 
 
 def _source_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The files currently supplying each (source, period): the latest delivery of each."""
+    """The files currently supplying each (source, period) (dbt's audit_current_deliveries)."""
     rows = con.execute(
         """
-        with current_supplier as (
-            select source, period, load_id
-            from raw.period_log
-            qualify row_number() over (
-                partition by source, period order by loaded_at desc, load_id desc) = 1
-        )
         select l.source, l.file_path, l.sha256, l.size_bytes,
                list(c.period order by c.period) as periods, l.rows_loaded, l.loaded_at
-        from current_supplier as c
+        from audit.audit_current_deliveries as c
         join raw.load_log as l using (load_id)
         group by all
         order by l.source, l.file_path

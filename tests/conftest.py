@@ -15,6 +15,6 @@ import pytest
 @pytest.fixture(scope="session")
 def world(tmp_path_factory):
     """A small sample run through the real pipeline once per session (tests/support/world.py)."""
-    from tests.support.world import build_world
+    from support.world import build_world
 
     return build_world(tmp_path_factory.mktemp("world"))

@@ -4,6 +4,7 @@ provenance, comments and DuckDB 1.x storage; readers holding the old file are ne
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import struct
 import subprocess
@@ -13,10 +14,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_quality_fixtures import SPEC_INDICATOR_VALUES, add_file, build_warehouse
+from support.damage import add_file
 
 from pipelines.publish import PublishRefused, publish
 from pipelines.quality import run_gate
+from pipelines.settings import PROJECT_ROOT
 
 STARTED = datetime(2026, 11, 30, 19, 45, 0, tzinfo=UTC)
 PUBLISHED_TABLES = {
@@ -30,25 +32,74 @@ PUBLISHED_TABLES = {
     "pipeline_runs",
 }
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
+# docs/indicators.md, "The published interface": indicator_values, in order.
+SPEC_INDICATOR_VALUES = [
+    ("indicator_id", "VARCHAR"),
+    ("delaftale", "VARCHAR"),
+    ("period_type", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("area", "VARCHAR"),
+    ("sex", "VARCHAR"),
+    ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"),
+    ("value", "DOUBLE"),
+    ("is_suppressed", "BOOLEAN"),
+    ("is_complete", "BOOLEAN"),
+]
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("template") / "warehouse.duckdb")
-
-
-@pytest.fixture(scope="module")
-def passed_gate(template, tmp_path_factory):
-    result = run_gate(template, tmp_path_factory.mktemp("quality"), run_id="gate-run")
+def passed_gate(world, tmp_path_factory):
+    result = run_gate(world.warehouse, tmp_path_factory.mktemp("quality"), run_id="gate-run")
     assert result.passed, result.summary
     return result
 
 
 @pytest.fixture
-def warehouse(template, tmp_path) -> Path:
+def warehouse(world, tmp_path) -> Path:
+    """A copy of the test world's warehouse (which has published once, as `world-run`)."""
     path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(template, path)
+    shutil.copyfile(world.warehouse, path)
     return path
+
+
+def _documented_columns(markdown: Path, table: str) -> list[str]:
+    """Column names of `table` in its row of a markdown table: `name TYPE` or `name`, with the
+    parenthesised remarks (which quote example values) left out."""
+    for line in markdown.read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"| `{table}` |"):
+            cell = line.split("|")[2]
+            while re.search(r"\([^()]*\)", cell):
+                cell = re.sub(r"\([^()]*\)", "", cell)
+            return re.findall(r"`([a-z_0-9]+)(?: [A-Z][A-Z\[\]]*)?`", cell)
+    raise AssertionError(f"{table} not documented in {markdown}")
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "beboere",
+        "skole",
+        "karakterer",
+        "beskaeftigelse",
+        "deltagelse",
+        "load_log",
+        "period_log",
+        "quarantine",
+    ],
+)
+def test_raw_tables_have_the_documented_columns(world, table):
+    with duckdb.connect(str(world.warehouse), read_only=True) as con:
+        actual = [
+            row[0]
+            for row in con.execute(
+                "select column_name from duckdb_columns() where schema_name = 'raw' "
+                "and table_name = ? order by column_index",
+                [table],
+            ).fetchall()
+        ]
+    assert actual == _documented_columns(PROJECT_ROOT / "docs" / "interfaces.md", f"raw.{table}")
 
 
 def sha(path: Path) -> str:
@@ -167,7 +218,8 @@ def test_a_person_level_column_in_a_mart_is_refused(warehouse, tmp_path, passed_
     assert sha(first) == before
     assert not list(marts.glob(".*tmp")) and len(list((marts / "history").iterdir())) == 1
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select run_id from ops.pipeline_runs").fetchall() == [("run-before",)]
+        runs = con.execute("select run_id from ops.pipeline_runs order by published_at").fetchall()
+    assert runs == [("world-run",), ("run-before",)]
 
 
 def test_failed_gate_publishes_nothing(warehouse, tmp_path, passed_gate):
@@ -188,16 +240,14 @@ def test_provenance_names_every_current_file_and_keeps_the_history(
     publish(warehouse, marts, run_id="aaaaaaaa-first", gate=passed_gate, started_at=STARTED)
     with duckdb.connect(str(warehouse)) as con:  # a correction of one month arrives
         correction = add_file(con, "beskaeftigelse", datetime(2025, 3, 1).date(), 200, 1)
-        replaced = con.execute(
-            "select load_id from raw.load_log where file_path = "
-            "'beskaeftigelse/beskaeftigelse_2025-03.csv'"
-        ).fetchone()[0]
-        expected = {
-            row[0]: row[1]
-            for row in con.execute(
-                "select file_path, sha256 from raw.load_log where load_id <> ?", [replaced]
+        # the contract: a (source, period) is supplied by the latest file that holds it
+        expected = dict(
+            con.execute(
+                "select file_path, sha256 from raw.load_log where load_id in ("
+                "select arg_max(load_id, loaded_at) from raw.period_log group by source, period)"
             ).fetchall()
-        }
+        )
+    assert correction in expected
     second_start = datetime(2026, 12, 5, 6, 0, 0, tzinfo=UTC)
     published = publish(
         warehouse,
@@ -206,7 +256,6 @@ def test_provenance_names_every_current_file_and_keeps_the_history(
         gate=passed_gate.as_dict(),
         started_at=second_start,
     )
-    assert correction
     with duckdb.connect(str(published), read_only=True) as con:
         runs = con.execute(
             "select run_id, started_at, code_version, gate_passed, gate_checks, "
@@ -216,12 +265,12 @@ def test_provenance_names_every_current_file_and_keeps_the_history(
             "select f.file_path, f.sha256, f.periods from pipeline_runs, "
             "unnest(source_files) as u(f) where run_id = 'bbbbbbbb-second'"
         ).fetchall()
-    assert [run[0] for run in runs] == ["aaaaaaaa-first", "bbbbbbbb-second"]
-    assert runs[1][1] == datetime(2026, 12, 5, 6, 0, 0)
-    assert runs[1][2] and runs[1][3] is True and runs[1][4] == passed_gate.checks
-    assert runs[1][5] == "helhedsplan_2026-12-05T060000Z_bbbbbbbb.duckdb"
+    assert [run[0] for run in runs] == ["world-run", "aaaaaaaa-first", "bbbbbbbb-second"]
+    assert runs[2][1] == datetime(2026, 12, 5, 6, 0, 0)
+    assert runs[2][2] and runs[2][3] is True and runs[2][4] == passed_gate.checks
+    assert runs[2][5] == "helhedsplan_2026-12-05T060000Z_bbbbbbbb.duckdb"
     assert {path: digest for path, digest, _ in files} == expected
-    assert ["2025-03"] in [periods for path, _, periods in files if path.endswith("_rettet.csv")]
+    assert [periods for path, _, periods in files if path == correction] == [["2025-03"]]
     copies = sorted(path.name for path in (marts / "history").iterdir())
     assert copies == [
         "helhedsplan_2026-11-30T194500Z_aaaaaaaa.duckdb",
@@ -264,7 +313,7 @@ def test_reader_holding_the_file_is_undisturbed_by_a_new_publication(
                 "mart_sammenhaengskraft_og_medborgerskab",
             ):
                 con.execute(
-                    f"delete from marts.{table} where period = '2025-08' and area = 'Ellekær'"
+                    f"delete from marts.{table} where period = '2025-08' and area = 'Houlkær'"
                 )
         publish(warehouse, marts, run_id="run-two", gate=passed_gate, started_at=STARTED)
         out, err = reader.communicate("\n", timeout=60)
@@ -272,10 +321,11 @@ def test_reader_holding_the_file_is_undisturbed_by_a_new_publication(
         if reader.poll() is None:
             reader.kill()
     assert reader.returncode == 0, err
-    assert out.split() == [str(before), "1"]  # the old version, whole, while it stayed open
+    # the old version, whole, while it stayed open (the world's publication and run-one)
+    assert out.split() == [str(before), "2"]
     with duckdb.connect(str(published), read_only=True) as con:
         after = con.execute(
             "select count(*) from indicator_values where period = '2025-08'"
         ).fetchone()[0]
-        assert con.execute("select count(*) from pipeline_runs").fetchone()[0] == 2
+        assert con.execute("select count(*) from pipeline_runs").fetchone()[0] == 3
     assert 0 < after < before

@@ -4,39 +4,12 @@
 -- period's person-months; persons / persons_in_numerator are distinct counts over the period.
 with
 
-catalogue as (
-    select * from {{ ref('indicators') }}
-),
-
 person_months as (
     select * from {{ ref('int_indicator_person_months') }}
 ),
 
 period_months as (
     select * from {{ ref('int_indicator_period_months') }}
-),
-
-periods as (
-    select * from {{ ref('int_indicator_periods') }}
-),
-
-areas as (
-    select * from {{ ref('int_areas') }}
-),
-
-sexes as (
-    select unnest(['female', 'male', 'all']) as sex
-),
-
-cell_areas as (
-    select
-        area,
-        has_residents
-    from areas
-    union all
-    select
-        'all' as area,
-        true as has_residents
 ),
 
 period_rows as (
@@ -132,25 +105,7 @@ aggregated as (
 ),
 
 grid as (
-    select
-        periods.indicator_id,
-        catalogue.delaftale,
-        catalogue.factor,
-        catalogue.person_based,
-        periods.period_type,
-        periods.period,
-        periods.period_start,
-        periods.period_end,
-        periods.is_complete,
-        cell_areas.area,
-        sexes.sex
-    from periods
-    inner join catalogue on periods.indicator_id = catalogue.indicator_id
-    cross join cell_areas
-    cross join sexes
-    where
-        (catalogue.person_based or sexes.sex = 'all')
-        and (cell_areas.has_residents or not catalogue.person_based)
+    select * from {{ ref('audit_indicator_grid') }}
 ),
 
 final as (

@@ -13,7 +13,7 @@ months as (
 ),
 
 deliveries as (
-    select * from {{ ref('int_source_deliveries') }}
+    select * from {{ ref('audit_current_deliveries') }}
 ),
 
 source_months as (

@@ -13,7 +13,7 @@ source_rules as (
 ),
 
 current_delivery as (
-    select * from {{ ref('int_source_deliveries') }}
+    select * from {{ ref('audit_current_deliveries') }}
 ),
 
 load_log as (

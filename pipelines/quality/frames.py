@@ -49,19 +49,9 @@ def _catalogue_frame() -> pd.DataFrame:
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Register what every frame's SQL refers to: the catalogue and the current suppliers."""
+    """Register what every frame's SQL refers to: the catalogue. The rules (which file supplies a
+    period, the grid, the disclosure groups) are dbt's audit views, read here, never recomputed."""
     con.register("catalogue", _catalogue_frame())
-    if not _table_exists(con, "raw", "period_log"):
-        return  # frames that need it fail and say so
-    con.execute(
-        """
-        create or replace temp view current_supplier as
-        select source, period, period_start, load_id, rows_loaded
-        from raw.period_log
-        qualify row_number() over (
-            partition by source, period order by loaded_at desc, load_id desc) = 1
-        """
-    )
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -108,7 +98,7 @@ def delivery_files(ctx: FrameContext) -> pd.DataFrame:
             where outcome <> 'duplicate'
             qualify row_number() over (partition by file_path order by load_id desc) = 1
         ),
-        suppliers as (select distinct load_id from current_supplier)
+        suppliers as (select distinct load_id from audit.audit_current_deliveries)
         select l.load_id, l.source, l.file_path, l.outcome, l.rows_read, l.rows_quarantined,
                case when s.load_id is not null
                     then l.rows_quarantined / nullif(l.rows_read, 0) end as quarantined_share,
@@ -259,134 +249,33 @@ def mart_disclosure(ctx: FrameContext) -> pd.DataFrame:
 
 
 def mart_disclosure_groups(ctx: FrameContext) -> pd.DataFrame:
-    """One row per additive group of published person-based cells, as dbt's disclosure control
-    (macros/disclosure_control.sql) forms them, and per stock link. Only cell counts and booleans:
-    - areas of sex / sexes of area: within an indicator and period;
-    - months of quarter / quarters of year (flows): within an indicator, area and sex; a period
-      whose `all`/`all` cell counts 0 persons is known to be empty and no member; a group needs
-      a member;
-    - stock month: a stock quarter or year and the month it shows (the period's last complete
-      month), per area and sex.
-    Each row carries the verdict of its own rule only; the other rules' columns are NULL."""
+    """One row per disclosure group of the published cells, from dbt's audit view
+    audit_disclosure_groups (the groups as disclosure control forms them, recomputed over the
+    mart as it is now). Only cell counts and one verdict per row (the other rules' columns NULL)."""
     return ctx.con.execute(
         """
-        with cells as (
-            select v.indicator_id, v.period_type, v.period, v.period_start, v.area, v.sex,
-                   v.is_suppressed, v.is_complete, c.aggregation
-            from marts.indicator_values as v
-            join catalogue as c using (indicator_id)
-            where c.person_based
-        ),
-        empty_periods as (
-            select indicator_id, period_type, period
-            from marts.indicator_values_unsuppressed
-            where area = 'all' and sex = 'all' and persons = 0
-        ),
-        members as (
-            select cells.*
-            from cells
-            anti join empty_periods using (indicator_id, period_type, period)
-        ),
-        area_sex_groups as (
-            select indicator_id, period_type, period, 'areas of sex' as grouping, sex as group_of,
-                   count(*) filter (where is_suppressed) as suppressed_cells
-            from cells group by all
-            union all
-            select indicator_id, period_type, period, 'sexes of area', area,
-                   count(*) filter (where is_suppressed)
-            from cells group by all
-        ),
-        time_groups as (
-            select t.indicator_id, t.period_type, t.period,
-                   case t.period_type when 'quarter' then 'months of quarter'
-                                      else 'quarters of year' end as grouping,
-                   t.area || '/' || t.sex as group_of,
-                   count(*) filter (where m.is_suppressed)
-                       + any_value(t.is_suppressed)::integer as suppressed_cells
-            from cells as t
-            join members as m
-              on m.indicator_id = t.indicator_id and m.area = t.area and m.sex = t.sex
-             and m.period_type = case t.period_type when 'quarter' then 'month'
-                                                    when 'year' then 'quarter' end
-             and case t.period_type when 'quarter' then date_trunc('quarter', m.period_start)
-                                    else date_trunc('year', m.period_start) end = t.period_start
-            where t.aggregation = 'flow' and t.period_type in ('quarter', 'year')
-            group by all
-        ),
-        complete_months as (
-            select distinct indicator_id, period_start as month_start
-            from cells
-            where aggregation = 'stock' and period_type = 'month' and is_complete
-        ),
-        stock_months as (
-            select p.indicator_id, p.period_type, p.period, max(m.month_start) as month_start
-            from (select distinct indicator_id, period_type, period, period_start from cells
-                  where aggregation = 'stock' and period_type in ('quarter', 'year')) as p
-            join complete_months as m
-              on m.indicator_id = p.indicator_id
-             and case p.period_type when 'quarter' then date_trunc('quarter', m.month_start)
-                                    else date_trunc('year', m.month_start) end = p.period_start
-            group by all
-        ),
-        stock_links as (
-            select t.indicator_id, t.period_type, t.period, 'stock month' as grouping,
-                   m.period || ' ' || t.area || '/' || t.sex as group_of,
-                   t.is_suppressed::integer + m.is_suppressed::integer as suppressed_cells
-            from stock_months as s
-            join cells as t using (indicator_id, period_type, period)
-            join cells as m
-              on m.indicator_id = s.indicator_id and m.period_type = 'month'
-             and m.period_start = s.month_start and m.area = t.area and m.sex = t.sex
-        )
-        select *, suppressed_cells <> 1 as secondary_rule_kept,
-               null::boolean as time_rule_kept, null::boolean as stock_link_kept
-        from area_sex_groups
-        union all
-        select *, null, suppressed_cells <> 1, null from time_groups
-        union all
-        select *, null, null, suppressed_cells <> 1 from stock_links
+        select indicator_id, period_type, period, grouping, group_of, suppressed_cells,
+               case when grouping in ('areas of sex', 'sexes of area') then is_kept end
+                   as secondary_rule_kept,
+               case when grouping in ('months of quarter', 'quarters of year') then is_kept end
+                   as time_rule_kept,
+               case when grouping = 'stock month' then is_kept end as stock_link_kept
+        from audit.audit_disclosure_groups
         order by indicator_id, period_type, period, grouping, group_of
         """
     ).df()
 
 
 def mart_completeness(ctx: FrameContext) -> pd.DataFrame:
-    """One row per cell the panel must have: every indicator × area × sex × month (exam year)."""
-    con = ctx.con
-    months = _panel_months(con)
-    areas = [
-        row[0]
-        for row in con.execute(
-            "select distinct boligomraade from raw.beboere order by 1"
-        ).fetchall()
-    ] + ["all"]
-    exam_years = []
-    if months and _table_exists(con, "raw", "karakterer"):
-        exam_years = [
-            year
-            for (year,) in con.execute("select distinct exam_year from raw.karakterer").fetchall()
-            if date(year, 6, 1) in months
-        ]
-    expected = []
-    for indicator in catalogue.indicators():
-        sexes = SEXES if indicator["person_based"].strip().lower() == "true" else ("all",)
-        if indicator["grain"] == "year":
-            periods = [("year", str(year)) for year in sorted(exam_years)]
-        else:
-            periods = [("month", month.strftime("%Y-%m")) for month in months]
-        expected += [
-            (indicator["indicator_id"], period_type, period, area, sex)
-            for period_type, period in periods
-            for area in areas
-            for sex in sexes
-        ]
-    frame = pd.DataFrame(expected, columns=["indicator_id", "period_type", "period", "area", "sex"])
-    con.register("expected_cells", frame)
-    return con.execute(
+    """One row per month (exam year) cell of dbt's grid (audit_indicator_grid): is it published?"""
+    return ctx.con.execute(
         f"""
-        select e.*, v.indicator_id is not null as published
-        from expected_cells as e
+        select g.indicator_id, g.period_type, g.period, g.area, g.sex,
+               v.indicator_id is not null as published
+        from audit.audit_indicator_grid as g
         left join (select distinct {KEY} from marts.indicator_values) as v using ({KEY})
+        where g.period_type = case when g.indicator_id in (
+            select indicator_id from catalogue where grain = 'year') then 'year' else 'month' end
         order by {KEY}
         """
     ).df()

@@ -1,0 +1,140 @@
+{#- The additive groups of disclosure control (docs/indicators.md, rule 2), written once: the
+    suppression itself (disclosure_control) and the audit of what was published
+    (audit_disclosure_groups, read by the data test no_lonely_suppressed_cell and by the quality
+    gate) both take them from here. Each group is the rows of one `partition` of the cells; a row
+    is a `member` or the group's `total` by two boolean expressions over the cell columns and the
+    keys of disclosure_group_keys(); `tie_break` orders members of equal persons. -#}
+{% macro disclosure_group_specs() %}
+{#- group_period_type / group_period / group_of: how the audit names a group -#}
+{{ return([
+        {'name': 'areas of sex', 'partition': 'indicator_id, period_type, period, sex',
+         'group_period_type': 'period_type', 'group_period': 'period', 'group_of': 'sex',
+         'member': "area <> 'all'", 'total': "area = 'all'", 'tie_break': 'area'},
+        {'name': 'sexes of area', 'partition': 'indicator_id, period_type, period, area',
+         'group_period_type': 'period_type', 'group_period': 'period', 'group_of': 'area',
+         'member': "sex <> 'all'", 'total': "sex = 'all'", 'tie_break': 'sex'},
+        {'name': 'months of quarter', 'partition': 'indicator_id, area, sex, quarter_group',
+         'group_period_type': "'quarter'",
+         'group_period': "strftime(quarter_group, '%Y') || '-Q' || quarter(quarter_group)",
+         'group_of': "area || '/' || sex",
+         'member': "quarter_group is not null and period_type = 'month' and not is_empty_period",
+         'total': "quarter_group is not null and period_type = 'quarter'", 'tie_break': 'period'},
+        {'name': 'quarters of year', 'partition': 'indicator_id, area, sex, year_group',
+         'group_period_type': "'year'", 'group_period': "strftime(year_group, '%Y')",
+         'group_of': "area || '/' || sex",
+         'member': "year_group is not null and period_type = 'quarter' and not is_empty_period",
+         'total': "year_group is not null and period_type = 'year'", 'tie_break': 'period'},
+]) }}
+{% endmacro %}
+
+{#- The keys the time groups need, as select-list items over a cell relation with
+    indicator_id, period_type, period, period_start, area, sex, aggregation and `persons_expr`
+    (the cell's persons): a flow month's or quarter's quarter, a flow quarter's or year's year, and
+    whether the period is empty in the whole plan (its all/all cell has no person: it hides nobody
+    and is no member). -#}
+{% macro disclosure_group_keys(persons_expr='persons') %}
+        case
+            when aggregation = 'flow' and period_type in ('month', 'quarter')
+                then cast(date_trunc('quarter', period_start) as date)
+        end as quarter_group,
+        case
+            when aggregation = 'flow' and period_type in ('quarter', 'year')
+                then cast(date_trunc('year', period_start) as date)
+        end as year_group,
+        coalesce(max(case when area = 'all' and sex = 'all' then {{ persons_expr }} end) over (
+            partition by indicator_id, period_type, period
+        ) = 0, false) as is_empty_period
+{% endmacro %}
+
+{#- One row per disclosure group of the person-based cells of `cells` (indicator_id, period_type,
+    period, period_start, area, sex, is_suppressed), with `persons` (the cells' persons, joined on
+    the cell's key; may be `cells` itself): the groups of disclosure_group_specs() and the stock
+    links (a stock period and the month whose figures it shows, int_indicator_period_months). Per
+    group: its member count, its suppressed cells (total included) and whether the rule holds
+    (`is_kept`: no group with exactly one suppressed cell and a member; a stock link suppressed
+    all or nothing). A SELECT statement (with its own WITH). -#}
+{% macro disclosure_group_audit(cells, persons) %}
+    with
+
+    audited as (
+        select
+            cells.indicator_id,
+            cells.period_type,
+            cells.period,
+            cells.period_start,
+            cells.area,
+            cells.sex,
+            cells.is_suppressed,
+            catalogue.aggregation,
+            persons.persons
+        from {{ cells }} as cells
+        inner join {{ ref('indicators') }} as catalogue
+            on cells.indicator_id = catalogue.indicator_id
+        left join {{ persons }} as persons
+            on
+                cells.indicator_id = persons.indicator_id
+                and cells.period_type = persons.period_type
+                and cells.period = persons.period
+                and cells.area = persons.area
+                and cells.sex = persons.sex
+        where catalogue.person_based
+    ),
+
+    keyed as (
+        select
+            *,
+            {{ disclosure_group_keys() }}
+        from audited
+    ),
+
+    {% for group in disclosure_group_specs() %}
+    group_{{ loop.index }} as (
+        select
+            indicator_id,
+            {{ group.group_period_type }} as period_type,
+            {{ group.group_period }} as period,
+            '{{ group.name }}' as grouping,
+            {{ group.group_of }} as group_of,
+            count(*) filter (where {{ group.member }}) as members,
+            count(*) filter (where is_suppressed) as suppressed_cells
+        from keyed
+        where ({{ group.member }}) or ({{ group.total }})
+        group by {{ group.partition }}
+    ),
+    {% endfor %}
+
+    stock_links as (
+        select
+            keyed.indicator_id,
+            'month' as period_type,
+            strftime(period_months.month_start, '%Y-%m') as period,
+            'stock month' as grouping,
+            keyed.area || '/' || keyed.sex as group_of,
+            count(*) as members,
+            count(*) filter (where keyed.is_suppressed) as suppressed_cells
+        from {{ ref('int_indicator_period_months') }} as period_months
+        inner join keyed
+            on
+                period_months.indicator_id = keyed.indicator_id
+                and period_months.period_type = keyed.period_type
+                and period_months.period = keyed.period
+        where keyed.aggregation = 'stock'
+        group by keyed.indicator_id, period_months.month_start, keyed.area, keyed.sex
+    ),
+
+    groups as (
+        {% for group in disclosure_group_specs() %}
+        select * from group_{{ loop.index }}
+        union all
+        {% endfor %}
+        select * from stock_links
+    )
+
+    select
+        *,
+        case
+            when grouping = 'stock month' then suppressed_cells in (0, members)
+            else not (suppressed_cells = 1 and members > 0)
+        end as is_kept
+    from groups
+{% endmacro %}

@@ -1,0 +1,165 @@
+"""Changes the gate's and publishing's tests make to a copy of the test world's warehouse: a
+further delivery as ingest would log it, a month taken away, a published cell changed or hidden,
+and finders for cells of a given kind (so no test depends on the sample's exact figures)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from pipelines import catalogue
+
+CELL = ("indicator_id", "period_type", "period", "area", "sex")
+
+
+def delaftale_of(indicator_id: str) -> str:
+    return next(r["delaftale"] for r in catalogue.indicators() if r["indicator_id"] == indicator_id)
+
+
+def factor_of(indicator_id: str) -> float:
+    return next(
+        float(r["factor"]) for r in catalogue.indicators() if r["indicator_id"] == indicator_id
+    )
+
+
+def add_file(
+    con: duckdb.DuckDBPyConnection, source: str, month: date, rows_read: int, rows_quarantined: int
+) -> str:
+    """A later delivery of `source` for `month`, logged as ingest logs a loaded file that now
+    supplies the month; returns its path."""
+    load_id = con.execute("select max(load_id) + 1 from raw.load_log").fetchone()[0]
+    period = month.strftime("%Y-%m")
+    path = f"{source}/{source}_{period}_rettet.csv"
+    con.execute(
+        """
+        insert into raw.load_log by name
+        select $id as load_id, 'test-run' as run_id, $source as source, $path as file_path,
+               sha256($path) as sha256, 1000 as size_bytes, 'csv;utf-8;,' as file_format,
+               'loaded' as outcome, $read as rows_read, $read - $q as rows_loaded,
+               $q as rows_quarantined, 0 as rows_duplicate, [$period] as periods,
+               $period as period_hint, null as message, now()::timestamp as loaded_at,
+               0 as rows_aliased
+        """,
+        {
+            "id": load_id,
+            "source": source,
+            "path": path,
+            "read": rows_read,
+            "q": rows_quarantined,
+            "period": period,
+        },
+    )
+    con.execute(
+        "insert into raw.period_log by name select ? as source, ? as period, ? as period_start,"
+        " ? as load_id, ? as rows_loaded, null as replaced_load_id, now()::timestamp as loaded_at",
+        [source, period, month, load_id, rows_read - rows_quarantined],
+    )
+    con.execute(
+        """
+        insert into raw.quarantine by name
+        select ? as load_id, ? as source, ? as file_path, 2 + i as source_row, ? as period,
+               'status' as column_name, 'status: ukendt statuskode' as reason,
+               now()::timestamp as quarantined_at
+        from range(?) as t(i)
+        """,
+        [load_id, source, path, period, rows_quarantined],
+    )
+    return path
+
+
+def add_rejected_file(con: duckdb.DuckDBPyConnection, source: str, path: str) -> None:
+    load_id = con.execute("select max(load_id) + 1 from raw.load_log").fetchone()[0]
+    con.execute(
+        """
+        insert into raw.load_log by name
+        select ? as load_id, 'test-run' as run_id, ? as source, ? as file_path,
+               sha256(?) as sha256, 10 as size_bytes, 'xlsx' as file_format,
+               'rejected' as outcome, 0 as rows_read, 0 as rows_loaded, 0 as rows_quarantined,
+               0 as rows_duplicate, []::varchar[] as periods, null as period_hint,
+               'mangler kolonnen cpr' as message, now()::timestamp as loaded_at,
+               0 as rows_aliased
+        """,
+        [load_id, source, path, path],
+    )
+
+
+def drop_month(con: duckdb.DuckDBPyConnection, source: str, month: date) -> None:
+    con.execute(f"delete from raw.{source} where period_start = ?", [month])
+    con.execute("delete from raw.period_log where source = ? and period_start = ?", [source, month])
+
+
+def latest_month(con: duckdb.DuckDBPyConnection, source: str) -> date:
+    return con.execute(f"select max(period_start) from raw.{source}").fetchone()[0]
+
+
+def _marts(indicator_id: str, unsuppressed: bool) -> list[str]:
+    tables = ["indicator_values", f"mart_{delaftale_of(indicator_id)}"]
+    return tables + ["indicator_values_unsuppressed"] if unsuppressed else tables
+
+
+def _where(cell: dict) -> tuple[str, dict]:
+    return " and ".join(f"{c} = ${c}" for c in cell), dict(cell)
+
+
+def set_numerator(con: duckdb.DuckDBPyConnection, cell: dict, numerator: float) -> None:
+    """A real change of a month cell: its numerator in every mart that holds it, value following."""
+    where, params = _where(cell)
+    for table in _marts(cell["indicator_id"], unsuppressed=True):
+        con.execute(
+            f"update marts.{table} set numerator = $n, value = $n / denominator * $f where {where}",
+            {**params, "n": numerator, "f": factor_of(cell["indicator_id"])},
+        )
+
+
+def suppress(con: duckdb.DuckDBPyConnection, indicator_id: str, period: str, **cell) -> None:
+    """Hide the cells of `period` (every area and sex, or those named) in indicator_values and
+    the indicator's delaftale mart, as disclosure control publishes a hidden cell."""
+    where, params = _where({"indicator_id": indicator_id, "period": period, **cell})
+    for table in _marts(indicator_id, unsuppressed=False):
+        con.execute(
+            f"update marts.{table} set is_suppressed = true, numerator = null, "
+            f"denominator = null, value = null where {where}",
+            params,
+        )
+
+
+def cells(con: duckdb.DuckDBPyConnection, sql_where: str, params: list | None = None) -> list[dict]:
+    """Published cells (with their unsuppressed persons) matching `sql_where`, in key order."""
+    frame = con.execute(
+        f"""
+        select v.*, u.persons, u.persons_in_numerator
+        from marts.indicator_values as v
+        join marts.indicator_values_unsuppressed as u using ({", ".join(CELL)})
+        where {sql_where}
+        order by {", ".join(CELL)}
+        """,
+        params or [],
+    ).df()
+    return frame.to_dict("records")
+
+
+def key(cell: dict) -> dict:
+    return {c: cell[c] for c in CELL}
+
+
+def fully_published_periods(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, period_type: str
+) -> list[str]:
+    """Periods of an indicator in which no cell is hidden."""
+    return [
+        row[0]
+        for row in con.execute(
+            "select period from marts.indicator_values where indicator_id = ? and period_type = ?"
+            " group by period having not bool_or(is_suppressed) order by min(period_start)",
+            [indicator_id, period_type],
+        ).fetchall()
+    ]
+
+
+def cell_combinations(con: duckdb.DuckDBPyConnection, indicator_id: str) -> int:
+    """How many (area, sex) cells one period of an indicator has."""
+    return con.execute(
+        "select count(distinct (area, sex)) from marts.indicator_values where indicator_id = ?",
+        [indicator_id],
+    ).fetchone()[0]
