@@ -1,8 +1,11 @@
-"""The indicator catalogue and status codes, read from the dbt seeds (one source of truth)."""
+"""The catalogue: indicators, delaftaler, sources and status codes, typed, read from the dbt seeds
+(the one source of truth dbt also loads), and the project's configuration files. The only place
+in Python that parses `seeds/`: every other module takes these objects."""
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from functools import cache
 
 import yaml
@@ -15,33 +18,154 @@ def _read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@cache
-def indicators() -> list[dict[str, str]]:
-    return _read_csv("indicators.csv")
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise ValueError(f"seeds: {text!r} is not true/false")
+    return value == "true"
+
+
+def _optional_float(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split("|") if part.strip())
+
+
+@dataclass(frozen=True)
+class Indicator:
+    indicator_id: str
+    delaftale: str
+    sort_order: int
+    name_da: str
+    name_en: str
+    description_da: str
+    description_en: str
+    unit_da: str
+    factor: float
+    direction: str  # 'higher' or 'lower' is better
+    aggregation: str  # 'flow' (periods sum their months) or 'stock' (a period shows one month)
+    grain: str  # 'month' or 'year'
+    person_based: bool
+    numerator_counts_persons: bool  # disclosure rule 1: the numerator's rules apply only if true
+    sources: tuple[str, ...]  # the deliveries it reads: completeness follows them
+    baseline_year: int
+    target_year: int
+    target_kind: str
+    target_value: float | None
+    target_is_example: bool
+    max_monthly_jump: float | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, str]) -> Indicator:
+        return cls(
+            indicator_id=row["indicator_id"],
+            delaftale=row["delaftale"],
+            sort_order=int(row["sort_order"]),
+            name_da=row["name_da"],
+            name_en=row["name_en"],
+            description_da=row["description_da"],
+            description_en=row["description_en"],
+            unit_da=row["unit_da"],
+            factor=float(row["factor"]),
+            direction=row["direction"],
+            aggregation=row["aggregation"],
+            grain=row["grain"],
+            person_based=_bool(row["person_based"]),
+            numerator_counts_persons=_bool(row["numerator_counts_persons"]),
+            sources=_list(row["sources"]),
+            baseline_year=int(row["baseline_year"]),
+            target_year=int(row["target_year"]),
+            target_kind=row["target_kind"],
+            target_value=_optional_float(row["target_value"]),
+            target_is_example=_bool(row["target_is_example"]),
+            max_monthly_jump=_optional_float(row["max_monthly_jump"]),
+        )
+
+
+@dataclass(frozen=True)
+class Delaftale:
+    delaftale: str
+    sort_order: int
+    name_da: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Source:
+    source: str
+    sort_order: int
+    label_da: str
+    grain: str  # 'month' (one snapshot a month) or 'school_year' (a school year's exams)
+    months_not_expected: frozenset[int]  # months without a delivery by contract (skole: July)
+
+
+@dataclass(frozen=True)
+class StatusCode:
+    status: str
+    label_da: str
+    label_en: str
+    spelling_da: str  # the contract's Danish spelling of the code, when it has one
+    status_group: str
+    is_work: bool
+    is_work_or_edu: bool
+    is_benefit: bool
+    is_temp_benefit: bool
 
 
 @cache
-def delaftaler() -> list[dict[str, str]]:
-    return _read_csv("delaftaler.csv")
+def indicators() -> tuple[Indicator, ...]:
+    """In the seed's order."""
+    return tuple(Indicator.from_row(row) for row in _read_csv("indicators.csv"))
+
+
+def indicator(indicator_id: str) -> Indicator:
+    for item in indicators():
+        if item.indicator_id == indicator_id:
+            return item
+    raise KeyError(f"indikatoren {indicator_id} findes ikke i kataloget (seeds/indicators.csv)")
 
 
 @cache
-def sources() -> dict[str, dict]:
-    """The sources seed by source, `months_not_expected` as a frozenset of month numbers."""
+def delaftaler() -> tuple[Delaftale, ...]:
+    rows = _read_csv("delaftaler.csv")
+    return tuple(
+        sorted(
+            (Delaftale(r["delaftale"], int(r["sort_order"]), r["name_da"], r["name_en"]) for r in rows),
+            key=lambda d: d.sort_order,
+        )
+    )
+
+
+@cache
+def sources() -> dict[str, Source]:
+    """The sources seed by source, in its sort order."""
+    items = [
+        Source(
+            source=r["source"],
+            sort_order=int(r["sort_order"]),
+            label_da=r["label_da"],
+            grain=r["grain"],
+            months_not_expected=frozenset(int(m) for m in _list(r["months_not_expected"])),
+        )
+        for r in _read_csv("sources.csv")
+    ]
+    return {item.source: item for item in sorted(items, key=lambda s: s.sort_order)}
+
+
+def source_names() -> tuple[str, ...]:
+    """Every source, in the seed's order (the order ingest loads them in)."""
+    return tuple(sources())
+
+
+@cache
+def status_codes() -> dict[str, StatusCode]:
+    flags = ("is_work", "is_work_or_edu", "is_benefit", "is_temp_benefit")
     return {
-        row["source"]: {
-            **row,
-            "months_not_expected": frozenset(
-                int(month) for month in row["months_not_expected"].split("|") if month.strip()
-            ),
-        }
-        for row in _read_csv("sources.csv")
+        row["status"]: StatusCode(**{k: (_bool(v) if k in flags else v) for k, v in row.items()})
+        for row in _read_csv("status_codes.csv")
     }
-
-
-@cache
-def status_codes() -> dict[str, dict[str, str]]:
-    return {row["status"]: row for row in _read_csv("status_codes.csv")}
 
 
 @cache

@@ -11,8 +11,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from pipelines.catalogue import source_names
 from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_source, load_key
-from pipelines.settings import SOURCES, Paths
+from pipelines.settings import Paths
 
 
 @dataclass
@@ -70,7 +71,7 @@ def ingest_flow(raw: Path, warehouse: Path) -> IngestSummary:
 
 def _ingest_sources(raw: Path, warehouse: Path, run_id: str) -> IngestSummary:
     summary = IngestSummary()
-    for source in SOURCES:  # one writer at a time: DuckDB allows a single writing process
+    for source in source_names():  # one writer at a time: DuckDB allows a single writing process
         summary.files.extend(ingest_source_task(source, raw, warehouse, run_id))
     return summary
 

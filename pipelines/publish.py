@@ -118,7 +118,7 @@ def _quote(text: str) -> str:
 
 
 def _published_marts() -> list[str]:
-    delaftale_marts = [f"mart_{row['delaftale']}" for row in catalogue.delaftaler()]
+    delaftale_marts = [f"mart_{row.delaftale}" for row in catalogue.delaftaler()]
     return ["indicator_values", *delaftale_marts, *OTHER_MARTS]
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 CONFIG_DIR = PROJECT_ROOT / "config"
-SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
 # The published interface of `indicator_values` and the delaftale marts (docs/indicators.md),
 # in order; dbt's contract on the marts (models/marts/_models.yml) enforces the same columns.
 INDICATOR_VALUE_COLUMNS = (

@@ -104,15 +104,15 @@ def test_catalogue_and_status_have_the_interface_columns(warehouse: Path) -> Non
 def test_every_cell_of_the_grid_has_a_row(warehouse: Path) -> None:
     """Counted from the fixture's shape, not from the models: 19 months, 7 quarters, 2 years;
     3 areas + all; 3 sexes (S_BROBYGNING: 1); U_DANSK_MAT_02 years only."""
-    catalogue = {row["indicator_id"]: row for row in indicators()}
+    catalogue = {row.indicator_id: row for row in indicators()}
     counts = dict(_query(warehouse, """select indicator_id || '/' || period_type, count(*)
         from marts.indicator_values group by all"""))
     periods = {"month": FIXTURE_MONTHS, "quarter": 7, "year": 2}
     expected = {}
     for indicator_id, row in catalogue.items():
-        sexes = 3 if row["person_based"] == "true" else 1
+        sexes = 3 if row.person_based else 1
         for period_type, n in periods.items():
-            if row["grain"] == "year" and period_type != "year":
+            if row.grain == "year" and period_type != "year":
                 continue
             expected[f"{indicator_id}/{period_type}"] = n * (len(AREAS) + 1) * sexes
     assert counts == expected
@@ -152,9 +152,9 @@ def test_status_and_catalogue_cover_every_indicator_and_area(warehouse: Path) ->
     assert {row[2] for row in status if row[0] != "U_DANSK_MAT_02"} == {last_month}
     assert {row[2] for row in status if row[0] == "U_DANSK_MAT_02"} == {date(2025, 12, 31)}
     assert [r[0] for r in _query(warehouse, "select indicator_id from marts.indicators")] == [
-        row["indicator_id"] for row in sorted(
-            indicators(), key=lambda r: (r["delaftale"] != "uddannelse_og_livschancer",
-                                         r["delaftale"] != "beskaeftigelse", int(r["sort_order"])))]
+        row.indicator_id for row in sorted(
+            indicators(), key=lambda r: (r.delaftale != "uddannelse_og_livschancer",
+                                         r.delaftale != "beskaeftigelse", r.sort_order))]
 
 
 def test_delivery_status_shows_corrections_rejections_and_gaps(warehouse: Path) -> None:

@@ -311,7 +311,7 @@ def sample_cells(path: Path) -> pd.DataFrame:
             from marts.indicator_values as v
             inner join marts.indicator_values_unsuppressed as u
                 using (indicator_id, period_type, period, area, sex)""").df()
-    aggregation = {row["indicator_id"]: row["aggregation"] for row in catalogue.indicators()}
+    aggregation = {row.indicator_id: row.aggregation for row in catalogue.indicators()}
     cells["aggregation"] = cells.indicator_id.map(aggregation)
     return cells
 

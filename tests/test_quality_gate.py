@@ -477,14 +477,14 @@ def test_disclosure_groups_frame_holds_every_group_and_no_person_count(warehouse
         "stock_link_kept",
     ]
     flows = [
-        r["indicator_id"]
+        r.indicator_id
         for r in catalogue.indicators()
-        if r["person_based"] == "true" and r["aggregation"] == "flow"
+        if r.person_based and r.aggregation == "flow"
     ]
     stocks = [
-        r["indicator_id"]
+        r.indicator_id
         for r in catalogue.indicators()
-        if r["person_based"] == "true" and r["aggregation"] == "stock"
+        if r.person_based and r.aggregation == "stock"
     ]
     counts = frame.groupby("grouping").size().to_dict()
     # docs/indicators.md, rule 2: every flow's months of each quarter and quarters of each year

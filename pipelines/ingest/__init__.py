@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.catalogue import source_names
 from pipelines.ingest.load import (
     FileOutcome,
     IngestError,
@@ -13,7 +14,6 @@ from pipelines.ingest.load import (
     open_warehouse,
 )
 from pipelines.ingest.pseudonym import KeyMismatchError, Pseudonymizer, load_key
-from pipelines.settings import SOURCES
 
 __all__ = [
     "FileOutcome", "IngestError", "IngestSummary", "KeyMismatchError", "Pseudonymizer", "ingest_all", "ingest_source",
@@ -35,7 +35,7 @@ class IngestSummary:
     def table(self) -> list[dict]:
         """Per source: files and rows read / loaded / quarantined / duplicate in this run."""
         rows = []
-        for source in SOURCES:
+        for source in source_names():
             files = [f for f in self.files if f.source == source]
             rows.append({
                 "source": source,
@@ -69,10 +69,10 @@ class IngestSummary:
         return "\n".join(lines)
 
 
-def ingest_all(raw_dir: Path, warehouse: Path, run_id: str, sources=SOURCES) -> IngestSummary:
+def ingest_all(raw_dir: Path, warehouse: Path, run_id: str, sources: tuple[str, ...] | None = None) -> IngestSummary:
     pseudonymizer = Pseudonymizer(load_key())
     summary = IngestSummary()
     with open_warehouse(warehouse, pseudonymizer) as con:  # one connection for all sources
-        for source in sources:
+        for source in sources or source_names():
             summary.files.extend(ingest_source_files(con, source, raw_dir, pseudonymizer, run_id))
     return summary

@@ -49,7 +49,7 @@ def status_lookup() -> dict[str, str]:
     """The contract's spellings: the code itself and its Danish spelling (folded, so æ ø å, spaces,
     hyphens and case do not matter; seeds/status_codes.csv `spelling_da`)."""
     lookup = {fold(code): code for code in status_codes()}
-    lookup.update({fold(row["spelling_da"]): code for code, row in status_codes().items() if row["spelling_da"]})
+    lookup.update({fold(row.spelling_da): code for code, row in status_codes().items() if row.spelling_da})
     return lookup
 
 
@@ -68,8 +68,8 @@ def delaftale_lookup() -> dict[str, str]:
     """Code, Danish name, or the code's first letter (`U`, `B`, `S`) → code (seeds/delaftaler.csv)."""
     lookup: dict[str, str] = {}
     for row in delaftaler():
-        code = row["delaftale"]
-        lookup.update({fold(code): code, fold(row["name_da"]): code, code[0]: code})
+        code = row.delaftale
+        lookup.update({fold(code): code, fold(row.name_da): code, code[0]: code})
     return lookup
 
 

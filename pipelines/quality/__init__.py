@@ -49,7 +49,7 @@ def run_gate(
     from pipelines.quality import checkpoint  # GX import: only when the gate runs
 
     # per-source facts come from the sources seed, thresholds from config/quality.yml
-    months_without_school = sorted(catalogue.sources()["skole"]["months_not_expected"])
+    months_without_school = sorted(catalogue.sources()["skole"].months_not_expected)
     config = dict(catalogue.quality_config(), months_without_school=months_without_school)
     k = catalogue.disclosure_k()
     texts = threshold_texts(config, k)

@@ -15,10 +15,8 @@ import duckdb
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.settings import INDICATOR_VALUE_COLUMNS, SOURCES
+from pipelines.settings import INDICATOR_VALUE_COLUMNS
 
-YEARLY_SOURCE = "karakterer"
-MONTHLY_SOURCES = tuple(source for source in SOURCES if source != YEARLY_SOURCE)
 SEXES = ("female", "male", "all")
 KEY = "indicator_id, period_type, period, area, sex"
 
@@ -33,15 +31,15 @@ class FrameContext:
 def _catalogue_frame() -> pd.DataFrame:
     rows = [
         {
-            "indicator_id": row["indicator_id"],
-            "delaftale": row["delaftale"],
-            "factor": float(row["factor"]),
-            "grain": row["grain"],
-            "person_based": row["person_based"].strip().lower() == "true",
-            # spec, disclosure rule 1: where the numerator is not persons, only `persons < k` applies
-            "persons_only_rule": row["numerator_counts_persons"].strip().lower() != "true",
-            "aggregation": row["aggregation"],  # 'flow' or 'stock': which time rule applies
-            "max_monthly_jump": float(row["max_monthly_jump"]) if row["max_monthly_jump"] else None,
+            "indicator_id": row.indicator_id,
+            "delaftale": row.delaftale,
+            "factor": row.factor,
+            "grain": row.grain,
+            "person_based": row.person_based,
+            # disclosure rule 1: where the numerator is not persons, only `persons < k` applies
+            "persons_only_rule": not row.numerator_counts_persons,
+            "aggregation": row.aggregation,  # 'flow' or 'stock': which time rule applies
+            "max_monthly_jump": row.max_monthly_jump,
         }
         for row in catalogue.indicators()
     ]
@@ -174,7 +172,7 @@ def delivery_timeliness(ctx: FrameContext) -> pd.DataFrame:
     beboere = _months(con, "beboere")
     latest_beboere = max(beboere) if beboere else None
     rows = []
-    for source in MONTHLY_SOURCES:
+    for source in (s.source for s in catalogue.sources().values() if s.grain == "month"):
         months = _months(con, source)
         latest = max(months) if months else None
         behind = None
@@ -303,7 +301,7 @@ def mart_consistency(ctx: FrameContext) -> pd.DataFrame:
     """One row per delaftale mart: the cells in which it differs from indicator_values."""
     columns = ", ".join(name for name, _ in INDICATOR_VALUE_COLUMNS)
     rows = []
-    for delaftale in (row["delaftale"] for row in catalogue.delaftaler()):
+    for delaftale in (row.delaftale for row in catalogue.delaftaler()):
         table = f"mart_{delaftale}"
         if not _table_exists(ctx.con, "marts", table):
             rows.append({"mart": table, "exists": False, "cells_differing": None})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -168,8 +168,8 @@ def _normalise_values(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def _delaftaler(indicators: pd.DataFrame) -> list[Delaftale]:
-    catalogue_rows = {row["indicator_id"]: row for row in catalogue.indicators()}
-    names = {row["delaftale"]: row for row in catalogue.delaftaler()}
+    catalogue_rows = {row.indicator_id: asdict(row) for row in catalogue.indicators()}
+    names = {row.delaftale: asdict(row) for row in catalogue.delaftaler()}
     groups: dict[str, Delaftale] = {}
     for row in indicators.to_dict("records"):
         cat = catalogue_rows.get(row["indicator_id"], {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,17 @@ AREAS = {"Houlkær": 2400, "Vestervang": 1500, "Ellekonebakken": 1100, "Skovbryn
 FIRST_MONTH = dt.date(2023, 1, 1)
 LAST_MONTH = dt.date(2026, 10, 1)
 K = catalogue.disclosure_k()
+
+
+def _indicator_rows() -> list[dict[str, str]]:
+    """The catalogue as the seed's text (this scaffolding predates the typed catalogue)."""
+    def text(value):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, tuple):
+            return "|".join(value)
+        return "" if value is None else str(value)
+    return [{k: text(v) for k, v in asdict(row).items()} for row in catalogue.indicators()]
 
 # indicator → (share of residents in the denominator, rate in 2023, change per year, area spread)
 PROFILES = {
@@ -42,7 +54,7 @@ def months() -> list[dt.date]:
 
 def _monthly_cells(rng: np.random.Generator) -> pd.DataFrame:
     rows = []
-    for ind in catalogue.indicators():
+    for ind in _indicator_rows():
         iid = ind["indicator_id"]
         if ind["grain"] != "month":
             continue
@@ -160,7 +172,7 @@ def _suppress(cells: pd.DataFrame, person_based: dict[str, bool]) -> pd.DataFram
     pb = cells["indicator_id"].map(person_based)
     p, n = cells["persons"], cells["pin"]
     primary = (p < K) | ((n > 0) & (n < K)) | ((p - n > 0) & (p - n < K))
-    counts_persons = {c["indicator_id"]: c["numerator_counts_persons"] == "true" for c in catalogue.indicators()}
+    counts_persons = {c["indicator_id"]: c["numerator_counts_persons"] == "true" for c in _indicator_rows()}
     primary = primary.where(cells["indicator_id"].map(counts_persons), p < K)
     cells["is_suppressed"] = primary & pb
     for _ in range(3):  # secondary: no group with exactly one hidden cell beside a shown total
@@ -188,7 +200,7 @@ def _status(values: pd.DataFrame, unsuppressed: pd.DataFrame, indicators: pd.Dat
     last = pd.Timestamp(LAST_MONTH)
     for ind in indicators.to_dict("records"):
         iid = ind["indicator_id"]
-        cat = next(c for c in catalogue.indicators() if c["indicator_id"] == iid)
+        cat = next(c for c in _indicator_rows() if c["indicator_id"] == iid)
         for area in ["all", *AREAS]:
             cells = unsuppressed[
                 (unsuppressed["indicator_id"] == iid) & (unsuppressed["area"] == area)
@@ -244,9 +256,9 @@ def _status(values: pd.DataFrame, unsuppressed: pd.DataFrame, indicators: pd.Dat
 
 
 def _indicators(values: pd.DataFrame) -> pd.DataFrame:
-    names = {d["delaftale"]: d["name_da"] for d in catalogue.delaftaler()}
+    names = {d["delaftale"]: d["name_da"] for d in [asdict(d) for d in catalogue.delaftaler()]}
     rows = []
-    for cat in catalogue.indicators():
+    for cat in _indicator_rows():
         iid = cat["indicator_id"]
         base = values[
             (values["indicator_id"] == iid) & (values["area"] == "all") & (values["sex"] == "all")
@@ -308,8 +320,8 @@ def _deliveries(rng: np.random.Generator) -> pd.DataFrame:
 def write_demo_published(path: Path, seed: int = 2029) -> Path:
     """Write a synthetic published file at `path` (replaced if it exists)."""
     rng = np.random.default_rng(seed)
-    person_based = {c["indicator_id"]: c["person_based"] == "true" for c in catalogue.indicators()}
-    delaftale = {c["indicator_id"]: c["delaftale"] for c in catalogue.indicators()}
+    person_based = {c["indicator_id"]: c["person_based"] == "true" for c in _indicator_rows()}
+    delaftale = {c["indicator_id"]: c["delaftale"] for c in _indicator_rows()}
 
     monthly = _add_totals(_monthly_cells(rng), ["indicator_id", "month"])
     # indicators that are not person-based (S_BROBYGNING) have sex `all` only
@@ -348,7 +360,7 @@ def write_demo_published(path: Path, seed: int = 2029) -> Path:
                 value::double as value, is_suppressed::boolean as is_suppressed,
                 is_complete::boolean as is_complete
             from v""")
-        for d in catalogue.delaftaler():
+        for d in [asdict(d) for d in catalogue.delaftaler()]:
             con.execute(
                 f"create table mart_{d['delaftale']} as select * from indicator_values "
                 "where delaftale = ?", [d["delaftale"]])

@@ -9,9 +9,9 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from pipelines.catalogue import source_names
 from pipelines.report import format as fmt
 from pipelines.report.data import Annotation, Indicator, Published, annotations_for, cells
-from pipelines.settings import SOURCES
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif'
 INK = "#222222"
@@ -453,7 +453,7 @@ def delivery_heatmap(published: Published) -> go.Figure:
     deliveries["period_start"] = pd.to_datetime(deliveries["period_start"])
     deliveries["month"] = deliveries["period_start"].dt.to_period("M").dt.start_time
     months = pd.date_range(deliveries["month"].min(), deliveries["month"].max(), freq="MS")
-    known = [s for s in SOURCES if s in set(deliveries["source"])]
+    known = [s for s in source_names() if s in set(deliveries["source"])]
     sources = known + sorted(set(deliveries["source"]) - set(known))
     z, text, custom = [], [], []
     for source in sources:
@@ -513,7 +513,7 @@ def quarantine_figure(published: Published) -> go.Figure:
     months = pd.date_range(deliveries["month"].min(), deliveries["month"].max(), freq="MS")
     traces = []
     palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9"]
-    known = [s for s in SOURCES if s in set(deliveries["source"])]
+    known = [s for s in source_names() if s in set(deliveries["source"])]
     for i, source in enumerate(known + sorted(set(deliveries["source"]) - set(known))):
         per_month = (deliveries[deliveries["source"] == source]
                      .groupby("month")["rows_quarantined"].sum().reindex(months).fillna(0))

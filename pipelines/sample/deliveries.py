@@ -88,8 +88,8 @@ class Deliveries:
         self.correct_month = _preferred(cal, 2024, 3, cal.months // 2 + 1)
         self.conflict_month = _preferred(cal, 2022, 10, cal.months // 3)
         self.blank_done = False
-        self.delaftale_name = {d["delaftale"]: d["name_da"].lower() for d in delaftaler()}
-        self.status_group = {code: row["status_group"] for code, row in status_codes().items()}
+        self.delaftale_name = {d.delaftale: d.name_da.lower() for d in delaftaler()}
+        self.status_group = {code: row.status_group for code, row in status_codes().items()}
 
     # --- helpers --------------------------------------------------------------------------
 

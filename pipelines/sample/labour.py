@@ -40,8 +40,8 @@ LEAVE = {
 }
 # Education ends with age: leaving probability of under_uddannelse per age group.
 LEAVE_EDUCATION = {16: 0.01, 18: 0.035, 25: 0.05, 30: 0.06, 40: 0.06, 50: 0.06, 60: 0.06, 65: 0.06}
-WORK = tuple(c for c, row in status_codes().items() if row["is_work"] == "true")
-TEMP_BENEFIT = tuple(c for c, row in status_codes().items() if row["is_temp_benefit"] == "true")
+WORK = tuple(c for c, row in status_codes().items() if row.is_work)
+TEMP_BENEFIT = tuple(c for c, row in status_codes().items() if row.is_temp_benefit)
 BETA = {
     **{c: 0.8 for c in WORK},
     "under_uddannelse": 0.4,

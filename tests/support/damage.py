@@ -14,13 +14,11 @@ CELL = ("indicator_id", "period_type", "period", "area", "sex")
 
 
 def delaftale_of(indicator_id: str) -> str:
-    return next(r["delaftale"] for r in catalogue.indicators() if r["indicator_id"] == indicator_id)
+    return catalogue.indicator(indicator_id).delaftale
 
 
 def factor_of(indicator_id: str) -> float:
-    return next(
-        float(r["factor"]) for r in catalogue.indicators() if r["indicator_id"] == indicator_id
-    )
+    return catalogue.indicator(indicator_id).factor
 
 
 def add_file(
