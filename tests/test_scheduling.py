@@ -108,3 +108,12 @@ def test_monthly_deployment_run_completes_and_publishes(server, served):
     flow_run = _deployment_run(server, "helhedsplan-run/maanedlig-koersel", log_path)
     assert flow_run.state.is_completed(), (flow_run.state, log_path.read_text())
     assert str(flow_run.id) in _published_run_ids(world.published)
+
+
+def test_new_files_deployment_starts_no_second_run_for_files_already_taken(server, served):
+    """Runs after the monthly run, which loaded the new file: the same files start nothing."""
+    world, log_path = served
+    before = _published_run_ids(world.published)
+    flow_run = _deployment_run(server, "helhedsplan-nye-filer/nye-filer", log_path)
+    assert flow_run.state.is_completed(), (flow_run.state, log_path.read_text())
+    assert _published_run_ids(world.published) == before

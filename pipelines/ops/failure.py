@@ -37,9 +37,14 @@ def start_log(folder: Path, command: str) -> Path:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.close(fd)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+    terminals = (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__)
+    for handler in list(root.handlers):  # the console handlers of logging.basicConfig and Prefect
+        if getattr(handler, "_helhedsplan", False) or (
+            type(handler) is not logging.FileHandler and getattr(handler, "stream", None) in terminals
+        ):
             root.removeHandler(handler)
+            if isinstance(handler, logging.FileHandler):
+                handler.close()
     to_file = logging.FileHandler(path, encoding="utf-8")
     to_file.setFormatter(logging.Formatter(_FORMAT))
     to_file.setLevel(logging.INFO)
@@ -47,8 +52,9 @@ def start_log(folder: Path, command: str) -> Path:
     terminal.setLevel(logging.WARNING)
     terminal.addFilter(_OwnWarnings())
     terminal.setFormatter(logging.Formatter("%(message)s"))
-    root.addHandler(to_file)
-    root.addHandler(terminal)
+    for handler in (to_file, terminal):
+        handler._helhedsplan = True
+        root.addHandler(handler)
     root.setLevel(logging.INFO)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
