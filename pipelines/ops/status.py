@@ -54,6 +54,19 @@ def _last_runs(con, tables: set[str]) -> list[str]:
     return lines or ["  ingen kørsler endnu"]
 
 
+MISSING_SQL = f"""
+    with latest as (select distinct period_start from {{table}} order by period_start desc limit {LATEST_MONTHS})
+    select source, period, status from {{table}}
+    where period_start in (select period_start from latest) and status in ('missing', 'rejected')
+    order by period_start, source
+"""
+
+
+def _missing(con, table: str) -> list[str]:
+    rows = con.execute(MISSING_SQL.format(table=table)).fetchall()
+    return [f"  {source} {period}: {STATUS_DA.get(status, status)}" for source, period, status in rows]
+
+
 def _published(paths: Paths) -> tuple[list[str], list[str]]:
     """Lines on the publication, and the deliveries missing in its latest months."""
     if not paths.published.exists():
@@ -63,20 +76,11 @@ def _published(paths: Paths) -> tuple[list[str], list[str]]:
             "select run_id, published_at from pipeline_runs order by published_at desc limit 1").fetchone()
         latest = con.execute(
             "select max(period_start) from indicator_values where period_type = 'month'").fetchone()[0]
-        missing = con.execute(
-            f"""
-            with latest as (select distinct period_start from delivery_status
-                            order by period_start desc limit {LATEST_MONTHS})
-            select source, period, status from delivery_status
-            where period_start in (select period_start from latest) and status in ('missing', 'rejected')
-            order by period_start, source
-            """
-        ).fetchall()
+        missing = _missing(con, "delivery_status")
     month = f"{MONTHS_DA[latest.month - 1]} {latest.year}" if latest else "–"
     line = (f"  {paths.published}: offentliggjort {_when(published_at)} UTC af kørsel {str(run_id)[:8]}, "
             f"data til og med {month}")
-    gaps = [f"  {source} {period}: {STATUS_DA.get(status, status)}" for source, period, status in missing]
-    return [line], gaps
+    return [line], missing
 
 
 def _waiting_files(paths: Paths, logged: dict) -> list[str]:
@@ -103,7 +107,7 @@ def status(paths: Paths) -> str:
     info = runlock.read(paths.warehouse)
     if info is not None and runlock.alive(info):
         out.append(f"Kører nu: {info.describe()}")
-    logged, rejected, runs = {}, [], ["  intet warehouse endnu"]
+    logged, rejected, runs, built_gaps = {}, [], ["  intet warehouse endnu"], None
     if paths.warehouse.exists():
         try:
             with _connect(paths.warehouse) as con:
@@ -115,11 +119,14 @@ def status(paths: Paths) -> str:
                     """select file_path, message from raw.load_log
                        qualify row_number() over (partition by file_path order by load_id desc) = 1
                        and outcome = 'rejected' order by file_path""").fetchall()]
+                if "marts.delivery_status" in tables:  # the latest build, published or not
+                    built_gaps = _missing(con, "marts.delivery_status")
         except duckdb.Error as error:
             if not is_lock_error(error):
                 raise
             runs = [f"  warehouset er optaget af {holder(error)}; prøv igen om lidt"]
     published, gaps = _published(paths)
+    gaps = gaps if built_gaps is None else built_gaps
     out += ["", "Seneste kørsler:", *runs, "", "Offentliggjort:", *published]
     out += ["", f"Manglende leverancer i de seneste {LATEST_MONTHS} måneder:", *(gaps or ["  ingen"])]
     waiting = _waiting_files(paths, logged) if paths.raw.is_dir() else [f"  mappen {paths.raw} findes ikke"]
