@@ -117,3 +117,15 @@ def test_new_files_deployment_starts_no_second_run_for_files_already_taken(serve
     flow_run = _deployment_run(server, "helhedsplan-nye-filer/nye-filer", log_path)
     assert flow_run.state.is_completed(), (flow_run.state, log_path.read_text())
     assert _published_run_ids(world.published) == before
+
+
+def test_serve_without_a_server_says_so_at_once(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import EXIT_ERROR, main
+
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{_free_port()}/api")  # nobody listens
+    code = main(["serve", "--raw", str(tmp_path / "raw"), "--warehouse", str(tmp_path / "wh.duckdb"),
+                 "--marts", str(tmp_path / "marts")])
+    err = capsys.readouterr().err
+    assert code == EXIT_ERROR
+    assert "ingen Prefect-server" in err and "helhedsplan server" in err
+    assert len(err.strip().splitlines()) == 1
