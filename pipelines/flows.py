@@ -117,6 +117,11 @@ def _clear_leftovers(marts: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _wait_for_warehouse(paths: Paths) -> None:
+    """Before each step that opens the warehouse: another process (an open SQL session) may hold it."""
+    wait_for_warehouse(paths.warehouse, float(run_config()["warehouse_wait_seconds"]))
+
+
 @flow(name="helhedsplan-run", log_prints=True)
 def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
              started_by: str = "Prefect-deployment") -> RunResult:
@@ -129,7 +134,7 @@ def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
     with runlock.hold(paths.warehouse, started_by):
         runlock.note_prefect_server(paths.warehouse)
         _clear_leftovers(paths.marts)
-        wait_for_warehouse(paths.warehouse, float(run_config()["warehouse_wait_seconds"]))
+        _wait_for_warehouse(paths)
         run_id = _run_id()
         with watch.stage("indlæsning"):
             result = RunResult(run_id=run_id, ingest=_ingest_sources(paths.raw, paths.warehouse, run_id))
@@ -140,13 +145,16 @@ def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
             get_run_logger().info(result.nothing_new)
             return result
         with watch.stage("dbt build"):
+            _wait_for_warehouse(paths)
             dbt_build_task(paths.warehouse)
         with watch.stage("kvalitetskontrol"):
+            _wait_for_warehouse(paths)
             result.gate = gate_task(paths.warehouse, paths.quality_docs, run_id)
         result.timings = dict(watch.timings)
         if not result.gate.passed:
             raise GateFailed(result.gate, result)
         with watch.stage("offentliggørelse"):
+            _wait_for_warehouse(paths)
             result.published = publish_task(paths.warehouse, paths.marts, run_id, result.gate, started_at)
         with watch.stage("rapport"):
             result.report = report_task(result.published, paths.report)

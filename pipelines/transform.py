@@ -49,7 +49,7 @@ def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
         "--profiles-dir", str(PROJECT_ROOT),
         "--target-path", str(state / "target"),
         "--log-path", str(state / "logs"),
-        "--log-level", "warn",
+        "--log-level", "none",  # the console gets one line from the caller; dbt.log holds it all
         "--log-level-file", "info",
         "--no-use-colors",
         "--no-version-check",
