@@ -63,19 +63,22 @@ def _path_arguments(parser: argparse.ArgumentParser, d) -> None:
     parser.add_argument("--marts", type=Path, default=d.marts)
 
 
+_STARTED = time.perf_counter()  # this process's start, for the time outside the run's steps
 LOGGED = ("ingest", "build", "run", "gate", "serve", "status")
 CLI_STARTED = "kommandolinjen (helhedsplan {})"
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _STARTED
+    _STARTED = time.perf_counter()
     quiet_third_parties()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     args = _parser().parse_args(argv)
     _resolve(args)
     log_path = None
     if args.command in LOGGED:
-        import prefect  # noqa: F401 - Prefect sets up logging on import; ours is set up after it
-
+        if args.command != "status":
+            import prefect  # noqa: F401 - Prefect sets up logging on import; ours is set up after it
         log_path = start_log(logs_dir(getattr(args, "marts", None) or default_paths().marts), args.command)
     try:
         return COMMANDS[args.command](args)
@@ -144,12 +147,12 @@ def _run(args) -> int:
     print(result.ingest.render())
     if result.nothing_new:
         print(result.nothing_new)
-        print(progress.summary(watch.timings))
+        print(progress.summary(watch.timings, time.perf_counter() - _STARTED))
         return EXIT_OK
     print(result.gate.summary)
     print(f"Offentliggjort / published: {result.published}")
     print(f"Rapport / report: {result.report}")
-    print(progress.summary(result.timings))
+    print(progress.summary(result.timings, time.perf_counter() - _STARTED))
     return EXIT_OK
 
 

@@ -56,12 +56,16 @@ class Progress:
             self._console.print(f"  {text}")
 
 
-def summary(timings: dict[str, float]) -> str:
-    """'Tid pr. trin: indlæsning 3,1 s · dbt build 20,4 s · … · i alt 31,2 s'."""
+def summary(timings: dict[str, float], total: float | None = None) -> str:
+    """'Tid pr. trin: indlæsning 3,1 s · dbt build 20,4 s · … · i alt 31,2 s'; with the run's wall
+    time, what lies outside the steps (Python and Prefect starting up) is shown as well."""
     if not timings:
         return ""
     parts = [f"{name} {seconds_da(value)}" for name, value in timings.items()]
-    return "Tid pr. trin: " + " · ".join(parts) + f" · i alt {seconds_da(sum(timings.values()))}"
+    steps = sum(timings.values())
+    if total is not None and total > steps:
+        parts.append(f"opstart (Python, Prefect) {seconds_da(total - steps)}")
+    return "Tid pr. trin: " + " · ".join(parts) + f" · i alt {seconds_da(max(steps, total or 0))}"
 
 
 _current = Progress(show=False)
