@@ -23,6 +23,8 @@ class Progress:
         self.show = show
         self.timings: dict[str, float] = {}
         self._console = None
+        self._status = None
+        self._stage, self._files = "", 0
         if show:
             from rich.console import Console
 
@@ -31,25 +33,31 @@ class Progress:
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
-        status = self._console.status(f"{name} …") if self._console else contextlib.nullcontext()
-        with status:
+        self._stage, self._files = name, 0
+        self._status = self._console.status(f"{name} …") if self._console else None
+        with self._status or contextlib.nullcontext():
             try:
                 yield
             finally:
                 self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+                self._status = None
         if self._console:
-            self._console.print(f"[green]✓[/green] {name} ({seconds_da(self.timings[name])})")
+            files = f", {self._files} nye filer" if self._files else ""
+            self._console.print(f"[green]✓[/green] {name} ({seconds_da(self.timings[name])}{files})")
 
     def file_done(self, outcome, seconds: float) -> None:
+        """The file just ingested on the status line; rejected and arriving files on a line of their own."""
         if not self._console or outcome.outcome not in ("loaded", "rejected", "arriving"):
             return
         if outcome.outcome == "loaded":
+            self._files += 1
             rate = outcome.rows_read / seconds if seconds > 0 else 0
-            self._console.print(f"  {outcome.file_path}: {_number(outcome.rows_loaded)} rækker indlæst"
-                                f" ({_number(rate)} rækker/s)")
+            if self._status is not None:
+                self._status.update(f"{self._stage} … {outcome.file_path}: {_number(outcome.rows_loaded)}"
+                                    f" rækker ({_number(rate)} rækker/s)")
         else:
-            label = "afvist" if outcome.outcome == "rejected" else "undervejs, venter"
-            self._console.print(f"  {outcome.file_path}: {label}")
+            label = "afvist" if outcome.outcome == "rejected" else "undervejs, venter til næste kørsel"
+            self._console.print(f"  [yellow]![/yellow] {outcome.file_path}: {label}")
 
     def note(self, text: str) -> None:
         if self._console:
