@@ -86,7 +86,7 @@ def _ingest_sources(raw: Path, warehouse: Path, run_id: str) -> IngestSummary:
 def dbt_build_task(warehouse: Path) -> None:
     from pipelines.transform import build
 
-    build(warehouse)
+    build(warehouse, on_node=progress.current().node_done)
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)

@@ -42,7 +42,8 @@ class Progress:
                 self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
                 self._status = None
         if self._console:
-            files = f", {self._files} nye filer" if self._files else ""
+            unit = "dbt-trin" if self._stage.startswith("dbt") else "nye filer"
+            files = f", {self._files} {unit}" if self._files else ""
             self._console.print(f"[green]✓[/green] {name} ({seconds_da(self.timings[name])}{files})")
 
     def file_done(self, outcome, seconds: float) -> None:
@@ -58,6 +59,12 @@ class Progress:
         else:
             label = "afvist" if outcome.outcome == "rejected" else "undervejs, venter til næste kørsel"
             self._console.print(f"  [yellow]![/yellow] {outcome.file_path}: {label}")
+
+    def node_done(self, name: str) -> None:
+        """A dbt node finished: on the status line."""
+        self._files += 1
+        if self._status is not None:
+            self._status.update(f"{self._stage} … {name} ({self._files} færdige)")
 
     def note(self, text: str) -> None:
         if self._console:
