@@ -49,7 +49,7 @@ def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
         "--profiles-dir", str(PROJECT_ROOT),
         "--target-path", str(state / "target"),
         "--log-path", str(state / "logs"),
-        "--log-level", "warn",
+        "--log-level", "none",  # the console gets one line from the caller; dbt.log holds it all
         "--log-level-file", "info",
         "--no-use-colors",
         "--no-version-check",
@@ -73,11 +73,13 @@ def _failures(result) -> list[str]:
     return failed
 
 
-def build(warehouse: Path, *, select: str | None = None, vars: dict | None = None) -> None:
+def build(warehouse: Path, *, select: str | None = None, vars: dict | None = None,
+          on_node=None) -> None:
     """`dbt build` (seeds, models, data tests, unit tests) against the DuckDB file `warehouse`.
 
     `select` is a dbt selection (e.g. "+indicator_values"); `vars` overrides project variables
     (e.g. {"disclosure_k": 5}). Raises RuntimeError naming the failed nodes if anything failed.
+    `on_node(name)` is told of each node dbt has finished (progress on a terminal).
     """
     quiet_third_parties()
     warehouse = Path(warehouse).expanduser().resolve()
@@ -86,7 +88,8 @@ def build(warehouse: Path, *, select: str | None = None, vars: dict | None = Non
     from dbt.cli.main import dbtRunner  # heavy import: only when a build is asked for
 
     with _environment("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
-        outcome = dbtRunner().invoke(dbt_args("build", warehouse, select=select, vars=vars))
+        callbacks = [] if on_node is None else [_node_finished(on_node)]
+        outcome = dbtRunner(callbacks=callbacks).invoke(dbt_args("build", warehouse, select=select, vars=vars))
     failed = _failures(outcome.result)
     if outcome.success and not failed:
         return
@@ -94,3 +97,11 @@ def build(warehouse: Path, *, select: str | None = None, vars: dict | None = Non
         shown = "; ".join(failed[:20]) + (f"; and {len(failed) - 20} more" if len(failed) > 20 else "")
         raise RuntimeError(f"dbt build failed: {len(failed)} node(s) failed: {shown}")
     raise RuntimeError(f"dbt build failed: {outcome.exception or 'see the dbt log'}")
+
+
+def _node_finished(on_node):
+    def callback(event) -> None:
+        if event.info.name == "NodeFinished":
+            on_node(event.data.node_info.node_name)
+
+    return callback

@@ -98,8 +98,8 @@ def test_a_catalogue_row_without_its_parts_is_reported(manifest):
     assert missing_parts(stripped, ["S_DELTAGELSE"], docs) == [
         "S_DELTAGELSE: no unit test of int_ind_s_deltagelse",
         "S_DELTAGELSE: int_ind_s_deltagelse has no description (model yml or doc block)",
-        "S_DELTAGELSE: int_ind_s_deltagelse is not in the union of "
-        "models/intermediate/int_indicator_person_months.sql",
+        ("S_DELTAGELSE: int_ind_s_deltagelse is not in the union of "
+         "models/intermediate/int_indicator_person_months.sql"),
         "S_DELTAGELSE: no definition row in docs/indicators.md",
     ] + [f"{name}: no row in seeds/indicators.csv" for name in sorted(
         f"int_ind_{i.lower()}" for i in catalogue_ids() if i != "S_DELTAGELSE")]

@@ -62,6 +62,8 @@ class IngestSummary:
             )
         for f in self.by_outcome("rejected") + self.by_outcome("duplicate"):
             lines.append(f"  {'AFVIST' if f.outcome == 'rejected' else 'DUBLET'}: {f.message}")
+        for f in self.by_outcome("arriving"):
+            lines.append(f"  UNDERVEJS: {f.message}")
         for f in self.files:
             if f.rows_aliased:
                 lines.append(f"  ALIAS: {f.file_path}: {f.rows_aliased} rækker med en statuskode læst via et"

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -15,6 +16,13 @@ import duckdb
 import pandas as pd
 
 from pipelines.ingest import reader
+from pipelines.ingest.discovery import (
+    arriving_message,
+    settle_seconds,
+    settled,
+    snapshot,
+    source_files,
+)
 from pipelines.ingest.pseudonym import Pseudonymizer
 from pipelines.ingest.rules import (
     CONFLICTS,
@@ -35,7 +43,7 @@ _KEY_NAMES = {"period_start": "måned", "cpr10": "person", "skoleaar": "skoleår
 class FileOutcome:
     source: str
     file_path: str
-    outcome: str  # loaded | duplicate | rejected | unchanged
+    outcome: str  # loaded | duplicate | rejected | unchanged | arriving (not logged: tried next run)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -47,13 +55,6 @@ class FileOutcome:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def source_files(raw_dir: Path, source: str) -> list[Path]:
-    folder = raw_dir / source
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$")))
 
 
 class IngestError(RuntimeError):
@@ -77,21 +78,36 @@ def open_warehouse(warehouse: Path, pseudonymizer: Pseudonymizer) -> Iterator[du
 
 
 def ingest_source(
-    source: str, raw_dir: Path, warehouse: Path, pseudonymizer: Pseudonymizer, run_id: str
+    source: str, raw_dir: Path, warehouse: Path, pseudonymizer: Pseudonymizer, run_id: str, on_file=None
 ) -> list[FileOutcome]:
-    """Load every new or changed file of `source`, in ascending path order."""
+    """Load every new or changed file of `source` that has finished arriving, in ascending path order."""
     with open_warehouse(warehouse, pseudonymizer) as con:
-        return ingest_source_files(con, source, raw_dir, pseudonymizer, run_id)
+        return ingest_source_files(con, source, raw_dir, pseudonymizer, run_id, on_file)
 
 
-def ingest_source_files(con, source: str, raw_dir: Path, pseudonymizer: Pseudonymizer, run_id: str) -> list[FileOutcome]:
-    """`ingest_source` on an open warehouse connection (see `open_warehouse`)."""
-    return [_ingest_file(con, source, raw_dir, path, pseudonymizer, run_id) for path in source_files(raw_dir, source)]
+def ingest_source_files(
+    con, source: str, raw_dir: Path, pseudonymizer: Pseudonymizer, run_id: str, on_file=None
+) -> list[FileOutcome]:
+    """`ingest_source` on an open warehouse connection (see `open_warehouse`); `on_file(outcome,
+    seconds)` is told about each file as it is done (progress on a terminal)."""
+    outcomes = []
+    for path in source_files(raw_dir, source):
+        started = time.perf_counter()
+        outcomes.append(_ingest_file(con, source, raw_dir, path, pseudonymizer, run_id))
+        if on_file is not None:
+            on_file(outcomes[-1], time.perf_counter() - started)
+    return outcomes
 
 
 def _ingest_file(con, source, raw_dir: Path, path: Path, pseudonymizer, run_id) -> FileOutcome:
     rel = path.relative_to(raw_dir).as_posix()
+    settle = settle_seconds()
+    if not settled(path, settle):
+        return FileOutcome(source, rel, "arriving", message=arriving_message(rel, settle))
+    before = snapshot(path)
     info, data = reader.file_info(path)
+    if snapshot(path) != before:  # grew while it was read
+        return FileOutcome(source, rel, "arriving", message=arriving_message(rel, settle))
     seen = con.execute(
         f"select file_path, outcome, loaded_at from {WH}.raw.load_log where sha256 = ? order by load_id",
         [info.sha256],
