@@ -20,7 +20,7 @@ def min_shares(config: dict) -> dict[str, float]:
 
 def delivery_volumes(ctx) -> pd.DataFrame:
     """One row per (source, period) currently supplied: its rows, the previous period's, the share
-    and the least share allowed (`current_supplier` is registered by frames.prepare)."""
+    and the least share allowed (the current deliveries are dbt's audit_current_deliveries)."""
     shares = pd.DataFrame(list(min_shares(ctx.config).items()), columns=["source", "min_share"])
     ctx.con.register("min_shares", shares)
     try:
@@ -28,7 +28,7 @@ def delivery_volumes(ctx) -> pd.DataFrame:
             """
             with supplied as (
                 select c.source, c.period, c.period_start, c.rows_loaded, l.file_path
-                from current_supplier as c join raw.load_log as l using (load_id)
+                from audit.audit_current_deliveries as c join raw.load_log as l using (load_id)
             ),
             with_previous as (
                 select *,
