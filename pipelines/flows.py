@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from pipelines.catalogue import source_names
-from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_source, load_key
+from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_all, load_key
 from pipelines.ops import arrival, freshness, progress, runlock
 from pipelines.ops.config import run_config
 from pipelines.ops.warehouse_wait import wait_for_warehouse
@@ -60,7 +60,9 @@ def _pseudonymizer() -> Pseudonymizer:
 
 @task(name="ingest-source", task_run_name="ingest-{source}", cache_policy=NO_CACHE)
 def ingest_source_task(source: str, raw: Path, warehouse: Path, run_id: str):
-    outcomes = ingest_source(source, raw, warehouse, _pseudonymizer(), run_id, progress.current().file_done)
+    outcomes = ingest_all(
+        raw, warehouse, run_id, (source,), pseudonymizer=_pseudonymizer(), on_file=progress.current().file_done
+    ).files
     logger = get_run_logger()
     for o in outcomes:  # rejected files are logged by ingest itself
         if o.outcome == "loaded":
