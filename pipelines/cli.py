@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.ops.config import run_config
+from pipelines.ops.failure import logs_dir, one_line, start_log
 from pipelines.settings import default_paths, quiet_third_parties
 
 EXIT_OK, EXIT_ERROR, EXIT_GATE_FAILED = 0, 1, 2
@@ -27,12 +29,20 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, text in (("ingest", "load new deliveries into the warehouse"),
                        ("build", "ingest, then dbt build of the marts"),
-                       ("run", "ingest → dbt build → quality gate → publish → report")):
+                       ("run", "ingest → dbt build → quality gate → publish → report"),
+                       ("serve", "serve the monthly and the new-files deployments (needs a Prefect server)"),
+                       ("status", "last runs, what is published, missing deliveries, files not loaded")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--raw", type=Path, default=d.raw)
-        p.add_argument("--warehouse", type=Path, default=d.warehouse)
+        _path_arguments(p, d)
         if name == "run":
-            p.add_argument("--marts", type=Path, default=d.marts)
+            p.add_argument("--force", action="store_true",
+                           help="rebuild and publish even when no delivery is new")
+        if name == "serve":
+            config = run_config()
+            p.add_argument("--cron", default=config["cron"],
+                           help=f"cron in Europe/Copenhagen (default {config['cron']!r}: 06:00 on the 5th)")
+            p.add_argument("--poll-seconds", type=float, default=config["poll_seconds"],
+                           help="how often to look for new files in the raw folder")
 
     p = sub.add_parser("gate", help="run the quality gate on the warehouse as it is")
     p.add_argument("--warehouse", type=Path, default=d.warehouse)
@@ -42,18 +52,37 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--marts", type=Path, default=d.marts)
     p.add_argument("--pdf", action="store_true", help="also write one PDF board pack")
 
-    p = sub.add_parser("serve", help="serve the run flow as a Prefect deployment on a schedule")
-    p.add_argument("--cron", default="0 6 5 * *", help="cron in Europe/Copenhagen (default: 06:00 on the 5th)")
+    p = sub.add_parser("server", help="start the Prefect server for scheduled runs (127.0.0.1)")
+    p.add_argument("--port", type=int, default=run_config()["server_port"])
     return parser
 
 
+def _path_arguments(parser: argparse.ArgumentParser, d) -> None:
+    parser.add_argument("--raw", type=Path, default=d.raw)
+    parser.add_argument("--warehouse", type=Path, default=d.warehouse)
+    parser.add_argument("--marts", type=Path, default=d.marts)
+
+
+_STARTED = time.perf_counter()  # this process's start, for the time outside the run's steps
+LOGGED = ("ingest", "build", "run", "gate", "serve", "status")
+CLI_STARTED = "kommandolinjen (helhedsplan {})"
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _STARTED
+    _STARTED = time.perf_counter()
     quiet_third_parties()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     args = _parser().parse_args(argv)
+    _resolve(args)
+    log_path = None
+    if args.command in LOGGED:
+        if args.command != "status":
+            import prefect  # noqa: F401 - Prefect sets up logging on import; ours is set up after it
+        log_path = start_log(logs_dir(getattr(args, "marts", None) or default_paths().marts), args.command)
     try:
         return COMMANDS[args.command](args)
-    except Exception as error:  # noqa: BLE001 - one line for the analyst; details in the logs above
+    except Exception as error:
         from pipelines.flows import GateFailed
 
         if isinstance(error, GateFailed):
@@ -61,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             print(error.gate.summary)
             print("Kvalitetskontrollen fejlede: intet er offentliggjort. / Quality gate failed: nothing published.")
             return EXIT_GATE_FAILED
-        print(f"helhedsplan {args.command}: fejl / error: {error}", file=sys.stderr)
+        logging.getLogger("traceback").error("helhedsplan %s failed", args.command, exc_info=error)
+        where = f" (detaljer: {log_path})" if log_path else ""
+        print(f"helhedsplan {args.command}: fejl: {one_line(error, getattr(args, 'warehouse', None))}{where}",
+              file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -82,40 +114,51 @@ def _resolve(args) -> None:
 
 def _ingest(args) -> int:
     from pipelines.flows import ingest_flow
+    from pipelines.ops import runlock
 
-    _resolve(args)
     _require_raw(args.raw)
-    summary = ingest_flow(args.raw, args.warehouse)
+    with runlock.hold(args.warehouse, CLI_STARTED.format(args.command)):
+        summary = ingest_flow(args.raw, args.warehouse)
     print(summary.render())
     return EXIT_OK
 
 
 def _build(args) -> int:
+    from pipelines.ops import runlock
     from pipelines.transform import build
 
-    _ingest(args)
-    build(args.warehouse)
+    with runlock.hold(args.warehouse, CLI_STARTED.format(args.command)):
+        _ingest(args)
+        build(args.warehouse)
     print(f"dbt build færdig: {args.warehouse}")
     return EXIT_OK
 
 
 def _run(args) -> int:
     from pipelines.flows import run_flow
+    from pipelines.ops import progress, runlock
 
-    _resolve(args)
     _require_raw(args.raw)
-    result = run_flow(args.raw, args.warehouse, args.marts)
+    watch = progress.use(progress.for_terminal())
+    started_by = CLI_STARTED.format("run")
+    runlock.refuse_if_running(args.warehouse)  # at once, before Prefect's start-up
+    with runlock.hold(args.warehouse, started_by):
+        result = run_flow(args.raw, args.warehouse, args.marts, force=args.force, started_by=started_by)
     print(result.ingest.render())
+    if result.nothing_new:
+        print(result.nothing_new)
+        print(progress.summary(watch.timings, time.perf_counter() - _STARTED))
+        return EXIT_OK
     print(result.gate.summary)
     print(f"Offentliggjort / published: {result.published}")
     print(f"Rapport / report: {result.report}")
+    print(progress.summary(result.timings, time.perf_counter() - _STARTED))
     return EXIT_OK
 
 
 def _gate(args) -> int:
     from pipelines.quality import run_gate
 
-    _resolve(args)
     gate = run_gate(args.warehouse, default_paths().quality_docs if args.marts is None else args.marts / "quality",
                     run_id="manual")
     print(gate.summary)
@@ -125,7 +168,6 @@ def _gate(args) -> int:
 def _report(args) -> int:
     from pipelines.report import build_pdf, build_report
 
-    _resolve(args)
     published = args.marts / "helhedsplan.duckdb"
     if not published.exists():
         raise RuntimeError(f"ingen offentliggjort fil i {published}; kør 'helhedsplan run' først")
@@ -137,22 +179,27 @@ def _report(args) -> int:
 
 
 def _serve(args) -> int:
-    from pipelines.flows import run_flow
+    from pipelines.ops.schedule import serve
+    from pipelines.settings import Paths
 
-    d = default_paths()
-    run_flow.serve(
-        name="maanedlig-koersel",
-        schedule=_schedule(args.cron),
-        parameters={"raw": str(d.raw), "warehouse": str(d.warehouse), "marts": str(d.marts)},
-        description="Månedlig kørsel af helhedsplanens indikatorer.",
-    )
+    print(f"Serverer 'maanedlig-koersel' (cron {args.cron!r}, Europe/Copenhagen) og 'nye-filer' "
+          f"(kigger efter nye filer hvert {args.poll_seconds:g}. sekund); stop med Ctrl+C.")
+    serve(Paths(args.raw, args.warehouse, args.marts), args.cron, args.poll_seconds)
     return EXIT_OK
 
 
-def _schedule(cron: str):
-    from prefect.schedules import Cron
+def _server(args) -> int:
+    from pipelines.ops.schedule import run_server
 
-    return Cron(cron, timezone="Europe/Copenhagen")
+    return run_server(args.port)
+
+
+def _status(args) -> int:
+    from pipelines.ops.status import status
+    from pipelines.settings import Paths
+
+    print(status(Paths(args.raw, args.warehouse, args.marts)))
+    return EXIT_OK
 
 
 def _require_raw(raw: Path) -> None:
@@ -162,7 +209,7 @@ def _require_raw(raw: Path) -> None:
 
 COMMANDS = {
     "sample": _sample, "ingest": _ingest, "build": _build, "run": _run,
-    "gate": _gate, "report": _report, "serve": _serve,
+    "gate": _gate, "report": _report, "serve": _serve, "server": _server, "status": _status,
 }
 
 if __name__ == "__main__":

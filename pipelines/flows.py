@@ -1,8 +1,11 @@
-"""Prefect flows: thin wiring of the pipeline's steps, each a plain function tested on its own."""
+"""Prefect flows: thin wiring of the pipeline's steps, each a plain function tested on its own.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Prefect builds a pydantic model of each flow's
+parameters from their annotations, and deployment runs fail on names given only as strings.
+"""
 
 import datetime as dt
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +15,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from pipelines.catalogue import source_names
-from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_source, load_key
+from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_all, load_key
+from pipelines.ops import arrival, freshness, progress, runlock
+from pipelines.ops.config import run_config
+from pipelines.ops.warehouse_wait import wait_for_warehouse
 from pipelines.settings import Paths
 
 
@@ -24,6 +30,7 @@ class RunResult:
     published: Path | None = None
     report: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    nothing_new: str | None = None  # why nothing was rebuilt or published
 
 
 class GateFailed(RuntimeError):
@@ -53,7 +60,9 @@ def _pseudonymizer() -> Pseudonymizer:
 
 @task(name="ingest-source", task_run_name="ingest-{source}", cache_policy=NO_CACHE)
 def ingest_source_task(source: str, raw: Path, warehouse: Path, run_id: str):
-    outcomes = ingest_source(source, raw, warehouse, _pseudonymizer(), run_id)
+    outcomes = ingest_all(
+        raw, warehouse, run_id, (source,), pseudonymizer=_pseudonymizer(), on_file=progress.current().file_done
+    ).files
     logger = get_run_logger()
     for o in outcomes:  # rejected files are logged by ingest itself
         if o.outcome == "loaded":
@@ -80,7 +89,7 @@ def _ingest_sources(raw: Path, warehouse: Path, run_id: str) -> IngestSummary:
 def dbt_build_task(warehouse: Path) -> None:
     from pipelines.transform import build
 
-    build(warehouse)
+    build(warehouse, on_node=progress.current().node_done)
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
@@ -104,17 +113,67 @@ def report_task(published: Path, out_dir: Path) -> Path:
     return build_report(published, out_dir)
 
 
+def _clear_leftovers(marts: Path) -> None:
+    """Temporary folders of a killed report step (the run lock says no other run is writing)."""
+    for leftover in marts.glob(".report-*-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _wait_for_warehouse(paths: Paths) -> None:
+    """Before each step that opens the warehouse: another process (an open SQL session) may hold it."""
+    wait_for_warehouse(paths.warehouse, float(run_config()["warehouse_wait_seconds"]))
+
+
 @flow(name="helhedsplan-run", log_prints=True)
-def run_flow(raw: Path, warehouse: Path, marts: Path) -> RunResult:
-    """Ingest → dbt build → quality gate → publish → report. Raises GateFailed when the gate fails."""
+def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
+             started_by: str = "Prefect-deployment") -> RunResult:
+    """Ingest → dbt build → quality gate → publish → report, one run at a time per warehouse.
+    Raises GateFailed when the gate fails; rebuilds nothing when nothing is new (unless forced)."""
     started_at = dt.datetime.now(dt.UTC)
-    paths = Paths(raw=raw, warehouse=warehouse, marts=marts)
-    run_id = _run_id()
-    result = RunResult(run_id=run_id, ingest=_ingest_sources(raw, warehouse, run_id))
-    dbt_build_task(warehouse)
-    result.gate = gate_task(warehouse, paths.quality_docs, run_id)
-    if not result.gate.passed:
-        raise GateFailed(result.gate, result)
-    result.published = publish_task(warehouse, marts, run_id, result.gate, started_at)
-    result.report = report_task(result.published, paths.report)
-    return result
+    paths = Paths(raw=Path(raw), warehouse=Path(warehouse), marts=Path(marts))
+    watch = progress.current()
+    watch.timings = {}
+    with runlock.hold(paths.warehouse, started_by):
+        runlock.note_prefect_server(paths.warehouse)
+        _clear_leftovers(paths.marts)
+        _wait_for_warehouse(paths)
+        run_id = _run_id()
+        with watch.stage("indlæsning"):
+            result = RunResult(run_id=run_id, ingest=_ingest_sources(paths.raw, paths.warehouse, run_id))
+        last = None if force else freshness.nothing_new(paths.warehouse, paths.published)
+        if last is not None:
+            result.nothing_new = freshness.nothing_new_message(last)
+            result.timings = dict(watch.timings)
+            get_run_logger().info(result.nothing_new)
+            return result
+        with watch.stage("dbt build"):
+            _wait_for_warehouse(paths)
+            dbt_build_task(paths.warehouse)
+        with watch.stage("kvalitetskontrol"):
+            _wait_for_warehouse(paths)
+            result.gate = gate_task(paths.warehouse, paths.quality_docs, run_id)
+        result.timings = dict(watch.timings)
+        if not result.gate.passed:
+            raise GateFailed(result.gate, result)
+        with watch.stage("offentliggørelse"):
+            _wait_for_warehouse(paths)
+            result.published = publish_task(paths.warehouse, paths.marts, run_id, result.gate, started_at)
+        with watch.stage("rapport"):
+            result.report = report_task(result.published, paths.report)
+        result.timings = dict(watch.timings)
+        return result
+
+
+@flow(name="helhedsplan-nye-filer", log_prints=True)
+def arrival_flow(raw: Path, warehouse: Path, marts: Path) -> RunResult | None:
+    """One run for each new set of files that has finished arriving in the raw folder."""
+    paths = Paths(raw=Path(raw), warehouse=Path(warehouse), marts=Path(marts))
+    logger = get_run_logger()
+    new = arrival.claim_new_files(paths.raw, paths.warehouse)
+    if not new:
+        logger.info("Ingen nye filer i %s.", paths.raw)
+        return None
+    logger.info("%d nye filer: %s", len(new), ", ".join(new[:10]))
+    return run_flow(paths.raw, paths.warehouse, paths.marts,
+                    started_by=f"nye filer ({len(new)}: {', '.join(new[:3])}{' …' if len(new) > 3 else ''})")

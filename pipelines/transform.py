@@ -1,7 +1,8 @@
 """Run the dbt project (the repository root) in-process: `dbt build` against one warehouse file.
 
 `build(warehouse)` loads the seeds, builds staging -> intermediate -> marts, and runs every data
-test and unit test on the way (`dbt build`). It raises RuntimeError naming the failed nodes.
+test on the way (`dbt build`); the unit tests, which check the SQL and not the data, run only when
+asked (`unit_tests=True`: the test suite does, a monthly run need not). It raises RuntimeError naming the failed nodes.
 dbt's target and log folders sit beside the warehouse (`<name>.dbt/`), so runs against different
 warehouses never share state, and re-runs against the same one reuse dbt's partial parse.
 """
@@ -40,7 +41,7 @@ def state_dir(warehouse: Path) -> Path:
 
 
 def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
-             vars: dict | None = None) -> list[str]:
+             vars: dict | None = None, unit_tests: bool = True) -> list[str]:
     """The argument list of a dbt command against `warehouse`, with absolute paths only."""
     state = state_dir(warehouse)
     args = [
@@ -49,7 +50,7 @@ def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
         "--profiles-dir", str(PROJECT_ROOT),
         "--target-path", str(state / "target"),
         "--log-path", str(state / "logs"),
-        "--log-level", "warn",
+        "--log-level", "none",  # the console gets one line from the caller; dbt.log holds it all
         "--log-level-file", "info",
         "--no-use-colors",
         "--no-version-check",
@@ -59,6 +60,8 @@ def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
         args += ["--select", select]
     if vars:
         args += ["--vars", json.dumps(vars)]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     return args
 
 
@@ -73,11 +76,14 @@ def _failures(result) -> list[str]:
     return failed
 
 
-def build(warehouse: Path, *, select: str | None = None, vars: dict | None = None) -> None:
-    """`dbt build` (seeds, models, data tests, unit tests) against the DuckDB file `warehouse`.
+def build(warehouse: Path, *, select: str | None = None, vars: dict | None = None,
+          on_node=None, unit_tests: bool = False) -> None:
+    """`dbt build` (seeds, models, data tests; unit tests too if `unit_tests`) against the
+    DuckDB file `warehouse`.
 
     `select` is a dbt selection (e.g. "+indicator_values"); `vars` overrides project variables
     (e.g. {"disclosure_k": 5}). Raises RuntimeError naming the failed nodes if anything failed.
+    `on_node(name)` is told of each node dbt has finished (progress on a terminal).
     """
     quiet_third_parties()
     warehouse = Path(warehouse).expanduser().resolve()
@@ -86,7 +92,9 @@ def build(warehouse: Path, *, select: str | None = None, vars: dict | None = Non
     from dbt.cli.main import dbtRunner  # heavy import: only when a build is asked for
 
     with _environment("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
-        outcome = dbtRunner().invoke(dbt_args("build", warehouse, select=select, vars=vars))
+        callbacks = [] if on_node is None else [_node_finished(on_node)]
+        args = dbt_args("build", warehouse, select=select, vars=vars, unit_tests=unit_tests)
+        outcome = dbtRunner(callbacks=callbacks).invoke(args)
     failed = _failures(outcome.result)
     if outcome.success and not failed:
         return
@@ -94,3 +102,11 @@ def build(warehouse: Path, *, select: str | None = None, vars: dict | None = Non
         shown = "; ".join(failed[:20]) + (f"; and {len(failed) - 20} more" if len(failed) > 20 else "")
         raise RuntimeError(f"dbt build failed: {len(failed)} node(s) failed: {shown}")
     raise RuntimeError(f"dbt build failed: {outcome.exception or 'see the dbt log'}")
+
+
+def _node_finished(on_node):
+    def callback(event) -> None:
+        if event.info.name == "NodeFinished":
+            on_node(event.data.node_info.node_name)
+
+    return callback

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("HELHEDSPLAN_PSEUDONYM_KEY", "test-key-not-secret-0123456789abcdef")
+# files the tests write are complete at once: a short settle time (tests of arrival set their own)
+os.environ.setdefault("HELHEDSPLAN_SETTLE_SECONDS", "0.2")
 
 from pipelines.settings import quiet_third_parties
 

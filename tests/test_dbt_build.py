@@ -213,3 +213,22 @@ def test_plain_dbt_parses_from_the_repository_root(tmp_path: Path) -> None:
          "--log-path", str(tmp_path / "l"), "--no-partial-parse"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def _run_results(warehouse: Path) -> dict[str, list[str]]:
+    """Statuses by resource type of the latest dbt invocation against `warehouse`."""
+    results = json.loads((transform.state_dir(warehouse) / "target" / "run_results.json").read_text())
+    by_type: dict[str, list[str]] = {}
+    for result in results["results"]:
+        by_type.setdefault(result["unique_id"].split(".")[0], []).append(result["status"])
+    return by_type
+
+
+def test_the_suite_runs_every_unit_test_and_a_monthly_build_skips_them(world, warehouse):
+    manifest = json.loads((transform.state_dir(world.warehouse) / "target" / "manifest.json")
+                          .read_text())
+    suite = _run_results(world.warehouse)  # the test world: built with unit_tests=True
+    assert len(suite["unit_test"]) == len(manifest["unit_tests"]) > 20
+    assert set(suite["unit_test"]) == {"pass"}
+    monthly = _run_results(warehouse)  # transform.build's default, as `helhedsplan run` calls it
+    assert "unit_test" not in monthly and set(monthly["test"]) <= {"pass", "warn"}

@@ -239,7 +239,7 @@ def test_provenance_names_every_current_file_and_keeps_the_history(
     marts = tmp_path / "marts"
     publish(warehouse, marts, run_id="aaaaaaaa-first", gate=passed_gate, started_at=STARTED)
     with duckdb.connect(str(warehouse)) as con:  # a correction of one month arrives
-        correction = add_file(con, "beskaeftigelse", datetime(2025, 3, 1).date(), 200, 1)
+        correction = add_file(con, "beskaeftigelse", datetime(2025, 3, 1).date(), 0.01)
         # the contract: a (source, period) is supplied by the latest file that holds it
         expected = dict(
             con.execute(

@@ -91,17 +91,18 @@ def test_every_suite_has_its_frame_and_every_frame_its_suite():
 # --- deliveries --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("quarantined", "passes"), [(5, True), (20, False)])
+@pytest.mark.parametrize(("quarantined", "passes"), [(4, True), (20, False)])
 def test_quarantined_share_per_current_file(warehouse, tmp_path, quarantined, passes):
     with duckdb.connect(str(warehouse)) as con:
         month = latest_month(con, "beskaeftigelse")
-        path = add_file(con, "beskaeftigelse", month, rows_read=100, rows_quarantined=quarantined)
+        path = add_file(con, "beskaeftigelse", month, quarantined_share=quarantined / 100)
     result = gate(warehouse, tmp_path)
     assert result.passed is passes, result.summary
     if not passes:
         assert names(result.failures) == {"delivery_files.quarantined_share"}
         line = next(line for line in result.summary.splitlines() if "quarantined_share" in line)
-        assert f"{path}: 20 %" in line
+        shown = re.search(rf"{re.escape(path)}: (\d+(?:,\d)?) %", line)
+        assert shown and abs(float(shown.group(1).replace(",", ".")) - 20) <= 0.1, line
 
 
 def test_a_file_whose_latest_attempt_was_rejected_is_a_warning(warehouse, tmp_path):
@@ -116,7 +117,7 @@ def test_a_file_whose_latest_attempt_was_rejected_is_a_warning(warehouse, tmp_pa
 def test_every_file_that_supplies_a_period_is_judged_whichever_run_loaded_it(warehouse, tmp_path):
     """The bad file was logged by an earlier run (`test-run`); this gate judges it all the same."""
     with duckdb.connect(str(warehouse)) as con:
-        add_file(con, "skole", date(2024, 5, 1), rows_read=100, rows_quarantined=30)
+        add_file(con, "skole", date(2024, 5, 1), quarantined_share=0.3)
     assert names(gate(warehouse, tmp_path).failures) == {"delivery_files.quarantined_share"}
 
 
@@ -550,7 +551,7 @@ def test_missing_mart_fails_with_a_readable_reason(warehouse, tmp_path):
 
 def test_thresholds_come_from_config_and_dbt_vars(warehouse, tmp_path, monkeypatch):
     with duckdb.connect(str(warehouse)) as con:
-        add_file(con, "beskaeftigelse", date(2025, 8, 1), rows_read=100, rows_quarantined=20)
+        add_file(con, "beskaeftigelse", date(2025, 8, 1), quarantined_share=0.2)
         (larger_k,) = con.execute(
             "select min(persons) + 1 from marts.indicator_values_unsuppressed as u "
             "join marts.indicator_values as v using (indicator_id, period_type, period, area, sex)"
@@ -568,7 +569,7 @@ def test_thresholds_come_from_config_and_dbt_vars(warehouse, tmp_path, monkeypat
 
 def test_results_and_data_docs_hold_no_person_level_value(warehouse, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
-        add_file(con, "beboere", date(2025, 8, 1), rows_read=100, rows_quarantined=20)
+        add_file(con, "beboere", date(2025, 8, 1), quarantined_share=0.2)
         con.execute("update marts.indicator_values set value = 99 where period = '2024-02'")
         con.execute("delete from raw.beskaeftigelse where source_row % 7 = 0")
         pseudonyms = {

@@ -6,17 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.catalogue import source_names
-from pipelines.ingest.load import (
-    FileOutcome,
-    IngestError,
-    ingest_source,
-    ingest_source_files,
-    open_warehouse,
-)
+from pipelines.ingest.load import FileOutcome, IngestError, Loader
 from pipelines.ingest.pseudonym import KeyMismatchError, Pseudonymizer, load_key
 
 __all__ = [
-    "FileOutcome", "IngestError", "IngestSummary", "KeyMismatchError", "Pseudonymizer", "ingest_all", "ingest_source",
+    "FileOutcome", "IngestError", "IngestSummary", "KeyMismatchError", "Loader", "Pseudonymizer", "ingest_all",
     "load_key",
 ]
 
@@ -62,6 +56,8 @@ class IngestSummary:
             )
         for f in self.by_outcome("rejected") + self.by_outcome("duplicate"):
             lines.append(f"  {'AFVIST' if f.outcome == 'rejected' else 'DUBLET'}: {f.message}")
+        for f in self.by_outcome("arriving"):
+            lines.append(f"  UNDERVEJS: {f.message}")
         for f in self.files:
             if f.rows_aliased:
                 lines.append(f"  ALIAS: {f.file_path}: {f.rows_aliased} rækker med en statuskode læst via et"
@@ -69,10 +65,15 @@ class IngestSummary:
         return "\n".join(lines)
 
 
-def ingest_all(raw_dir: Path, warehouse: Path, run_id: str, sources: tuple[str, ...] | None = None) -> IngestSummary:
-    pseudonymizer = Pseudonymizer(load_key())
+def ingest_all(
+    raw_dir: Path, warehouse: Path, run_id: str, sources: tuple[str, ...] | None = None, *,
+    pseudonymizer: Pseudonymizer | None = None, on_file=None,
+) -> IngestSummary:
+    """Ingest's one entry point (flows, tests, the benchmark): every new file of `sources` (all
+    of the catalogue's, in its order) on one warehouse connection. `pseudonymizer` defaults to one
+    from the configured key; `on_file(outcome, seconds)` hears of each file as it is done."""
     summary = IngestSummary()
-    with open_warehouse(warehouse, pseudonymizer) as con:  # one connection for all sources
+    with Loader.open(warehouse, raw_dir, run_id, pseudonymizer) as loader:
         for source in sources or source_names():
-            summary.files.extend(ingest_source_files(con, source, raw_dir, pseudonymizer, run_id))
+            summary.files.extend(loader.load_source(source, on_file))
     return summary

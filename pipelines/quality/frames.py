@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import catalogue
+from pipelines.quality.collapse import delivery_volumes
 from pipelines.settings import INDICATOR_VALUE_COLUMNS
 
 SEXES = ("female", "male", "all")
@@ -333,4 +334,5 @@ BUILDERS: dict[str, Callable[[FrameContext], pd.DataFrame]] = {
     "mart_completeness": mart_completeness,
     "mart_jumps": mart_jumps,
     "mart_consistency": mart_consistency,
+    "delivery_volumes": delivery_volumes,
 }

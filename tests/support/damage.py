@@ -22,36 +22,37 @@ def factor_of(indicator_id: str) -> float:
 
 
 def add_file(
-    con: duckdb.DuckDBPyConnection, source: str, month: date, rows_read: int, rows_quarantined: int
+    con: duckdb.DuckDBPyConnection, source: str, month: date, quarantined_share: float
 ) -> str:
     """A later delivery of `source` for `month`, logged as ingest logs a loaded file that now
-    supplies the month; returns its path."""
+    supplies the month: it holds as many rows as the delivery it replaces (so no collapse) plus
+    quarantined rows making `quarantined_share` of the rows read; returns its path."""
     load_id = con.execute("select max(load_id) + 1 from raw.load_log").fetchone()[0]
     period = month.strftime("%Y-%m")
+    (held,) = con.execute(
+        "select rows_loaded from raw.period_log where source = ? and period = ? "
+        "order by loaded_at desc limit 1",
+        [source, period],
+    ).fetchone()
+    quarantined = round(held * quarantined_share / (1 - quarantined_share))
     path = f"{source}/{source}_{period}_rettet.csv"
     con.execute(
         """
         insert into raw.load_log by name
         select $id as load_id, 'test-run' as run_id, $source as source, $path as file_path,
                sha256($path) as sha256, 1000 as size_bytes, 'csv;utf-8;,' as file_format,
-               'loaded' as outcome, $read as rows_read, $read - $q as rows_loaded,
+               'loaded' as outcome, $held + $q as rows_read, $held as rows_loaded,
                $q as rows_quarantined, 0 as rows_duplicate, [$period] as periods,
                $period as period_hint, null as message, now()::timestamp as loaded_at,
                0 as rows_aliased
         """,
-        {
-            "id": load_id,
-            "source": source,
-            "path": path,
-            "read": rows_read,
-            "q": rows_quarantined,
-            "period": period,
-        },
+        {"id": load_id, "source": source, "path": path, "held": held, "q": quarantined,
+         "period": period},
     )
     con.execute(
         "insert into raw.period_log by name select ? as source, ? as period, ? as period_start,"
         " ? as load_id, ? as rows_loaded, null as replaced_load_id, now()::timestamp as loaded_at",
-        [source, period, month, load_id, rows_read - rows_quarantined],
+        [source, period, month, load_id, held],
     )
     con.execute(
         """
@@ -61,7 +62,7 @@ def add_file(
                now()::timestamp as quarantined_at
         from range(?) as t(i)
         """,
-        [load_id, source, path, period, rows_quarantined],
+        [load_id, source, path, period, quarantined],
     )
     return path
 

@@ -41,7 +41,7 @@ def build_world(root: Path) -> World:
     world = World(root / "raw", root / "warehouse.duckdb", root / "marts")
     generate(world.raw, residents=RESIDENTS, start=START, end=END, seed=SEED)
     ingest_all(world.raw, world.warehouse, "world")
-    build(world.warehouse)
+    build(world.warehouse, unit_tests=True)  # the project's SQL checked once per session
     started = dt.datetime.now(dt.UTC)
     gate = run_gate(world.warehouse, (world.marts / "quality").resolve(), run_id="world-run")
     assert gate.passed, gate.summary
