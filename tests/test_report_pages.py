@@ -337,6 +337,36 @@ def test_overview_names_the_baseline_and_target_years_of_the_catalogue(built):
     assert f"baseline ({baseline_year}) og målet for {target_year}" in text
 
 
+def test_the_years_come_from_the_published_catalogue(world, tmp_path):
+    # another plan period than the test world's: nothing in the report may assume its years
+    _, report = build_copy(world.published, tmp_path, None,
+                           "update indicators set baseline_year = 2021, target_year = 2027")
+    index = visible_text((report / "index.html").read_text(encoding="utf-8"))
+    assert "Baseline 2021" in index and "Mål 2027" in index
+    assert "baseline (2021) og målet for 2027" in index
+    assert "Helhedsplan 2022–2027" in index  # the plan runs from the year after the baseline
+    progress = parse_page(report / "index.html").figures["fig-fremskridt"]
+    texts = [a["text"] for a in progress["layout"]["annotations"]]
+    assert "Baseline 2021" in texts and "Mål 2027" in texts
+    for old in ("2024", "2029", "2025–"):
+        assert old not in " ".join(texts)
+        assert f"Baseline {old}" not in index and f"Mål {old}" not in index
+
+
+def test_progress_chart_marks_where_the_published_straight_line_is(built, page):
+    fig = page["index.html"].figures["fig-fremskridt"]
+    marks = trace(fig, role="expected")
+    rows = query(built.published,
+                 "select i.name_da, (s.expected - s.baseline) / (s.target - s.baseline) * 100 "
+                 "from indicators i join indicator_status s using (indicator_id) "
+                 "where s.area = 'all' and s.expected is not null and s.target <> s.baseline")
+    assert rows
+    shown = {label.replace("<br>", " "): x for label, x in zip(marks["y"], marks["x"])}
+    assert len(shown) == len(rows)
+    for name, expected in rows:
+        assert shown[name] == pytest.approx(expected, rel=1e-9), name
+
+
 def test_definition_stands_under_each_trend_chart(built):
     for iid, description, delaftale in query(
             built.published, "select indicator_id, description_da, delaftale from indicators"):
