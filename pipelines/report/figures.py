@@ -9,6 +9,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from pipelines import danish
 from pipelines.catalogue import source_names, sources
 from pipelines.report import format as fmt
 from pipelines.report.data import Annotation, Indicator, Published, annotations_for, cells
@@ -46,7 +47,7 @@ def _date(value: pd.Timestamp | dt.date) -> str:
 
 def _num(value: float | None) -> float | None:
     """JSON-safe number: NaN/NA become None, so Plotly draws a gap."""
-    return None if fmt.is_missing(value) else float(value)
+    return None if danish.is_missing(value) else float(value)
 
 
 def base_layout(height: int = 360, **extra) -> dict:
@@ -269,7 +270,7 @@ def trend_figure(published: Published, ind: Indicator) -> go.Figure:
             if sup:
                 hidden.setdefault(xi, []).append(fmt.AREA_ALL_LABEL)
         no_data = [m for m, sup, v in zip(months, suppressed, frame["value"])
-                   if not sup and fmt.is_missing(v)]
+                   if not sup and danish.is_missing(v)]
         if not ind.is_stock:
             traces.append(go.Scatter(
                 x=x, y=[_num(v) for v in frame["value"]], mode="lines+markers", name="Månedstal",
@@ -463,9 +464,9 @@ def delivery_heatmap(published: Published) -> go.Figure:
                 continue
             code, _, symbol, label = DELIVERY[row["status"]]  # dbt decides, incl. not_expected
             detail = (f"{source_label(source)} · {delivery_period_text(row)}<br><b>{label}</b>"
-                      f"<br>filer: {fmt.integer(row['files'])}"
-                      f" · rækker indlæst: {fmt.integer(row['rows_loaded'])}"
-                      f" · i karantæne: {fmt.integer(row['rows_quarantined'])}")
+                      f"<br>filer: {danish.integer(row['files'])}"
+                      f" · rækker indlæst: {danish.integer(row['rows_loaded'])}"
+                      f" · i karantæne: {danish.integer(row['rows_quarantined'])}")
             z_row.append(code), t_row.append(symbol), c_row.append(detail)
         z.append(z_row), text.append(t_row), custom.append(c_row)
     n = len(DELIVERY) - 1
@@ -569,7 +570,7 @@ def _wrap(text: str, width: int = 40) -> str:
 
 def progress(value: float | None, baseline: float | None, target: float | None) -> float | None:
     """How far along the way from baseline to target, in percent (negative: moved away)."""
-    if fmt.is_missing(value) or fmt.is_missing(baseline) or fmt.is_missing(target):
+    if danish.is_missing(value) or danish.is_missing(baseline) or danish.is_missing(target):
         return None
     if target == baseline:
         return None
@@ -601,7 +602,7 @@ def progress_figure(published: Published) -> go.Figure:
                     "line": {"color": "#000000", "width": 1.5}},
             customdata=[[r[0].name_da, fmt.value_text(r[1], r[0].unit_da),
                          fmt.value_text(r[2], r[0].unit_da), fmt.value_text(r[3], r[0].unit_da),
-                         fmt.number(r[5], 0) + " %"]
+                         danish.number(r[5], 0) + " %"]
                         for _, r in picked],
             hovertemplate=("<b>%{customdata[0]}</b><br>Seneste 12 mdr.: %{customdata[1]}"
                            "<br>Baseline: %{customdata[2]} · Mål: %{customdata[3]}"
@@ -619,7 +620,7 @@ def progress_figure(published: Published) -> go.Figure:
             name="Forventet nu: den lige vej mod målet",
             marker={"symbol": "line-ns-open", "size": 26, "color": ROLLING,
                     "line": {"color": ROLLING, "width": 3}},
-            customdata=[fmt.number(e, 0) + " %" for _, e in marks],
+            customdata=[danish.number(e, 0) + " %" for _, e in marks],
             hovertemplate="Forventet nu: %{customdata} af vejen<extra></extra>",
             meta={"role": "expected"},
         ))

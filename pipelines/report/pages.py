@@ -12,6 +12,7 @@ import jinja2
 import pandas as pd
 import plotly.graph_objects as go
 
+from pipelines import danish
 from pipelines.report import figures
 from pipelines.report import format as fmt
 from pipelines.report.data import Delaftale, Indicator, Published, danish_sort_key
@@ -55,11 +56,11 @@ def environment() -> jinja2.Environment:
 # --- shared context ----------------------------------------------------------------------
 
 def _moment(value: object) -> dt.datetime | None:
-    return None if fmt.is_missing(value) else pd.Timestamp(value).to_pydatetime()
+    return None if danish.is_missing(value) else pd.Timestamp(value).to_pydatetime()
 
 
 def gate_text(run: dict | None) -> str:
-    if not run or fmt.is_missing(run["gate_passed"]):
+    if not run or danish.is_missing(run["gate_passed"]):
         return "ukendt"
     return "bestået" if bool(run["gate_passed"]) else "ikke bestået"
 
@@ -89,7 +90,7 @@ def _status_rows(status: pd.DataFrame, indicator_id: str) -> list[dict]:
 
 
 def _number(value: object) -> float | None:
-    return None if fmt.is_missing(value) else float(value)
+    return None if danish.is_missing(value) else float(value)
 
 
 def indicator_row(published: Published, ind: Indicator, area: str = "all") -> dict:
@@ -264,7 +265,7 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
     heatmap = figures.delivery_heatmap(published)
     quarantine = figures.quarantine_figure(published)
     run = published.latest_run
-    passed = None if not run or fmt.is_missing(run["gate_passed"]) else bool(run["gate_passed"])
+    passed = None if not run or danish.is_missing(run["gate_passed"]) else bool(run["gate_passed"])
     gate = {
         "css": "unknown" if passed is None else ("passed" if passed else "failed"),
         "symbol": "–" if passed is None else ("✓" if passed else "✗"),
@@ -289,8 +290,8 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
     for source, group in files.groupby("source", sort=False):
         file_sources.append({
             "source": figures.source_label(source),
-            "files": fmt.integer(len(group)),
-            "rows": fmt.integer(group["rows_loaded"].sum()),
+            "files": danish.integer(len(group)),
+            "rows": danish.integer(group["rows_loaded"].sum()),
             "latest": max(group["file_path"]),
         })
     runs = []
@@ -303,7 +304,7 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
         gate=gate,
         delivery_charts=[Chart("fig-leverancer", "Leverancer pr. kilde og måned", heatmap)],
         quarantine_charts=[Chart("fig-karantaene", "Rækker i karantæne pr. måned og kilde", quarantine)],
-        quarantine_total=fmt.integer(deliveries["rows_quarantined"].sum()),
+        quarantine_total=danish.integer(deliveries["rows_quarantined"].sum()),
         missing_rows=missing_rows,
         files=file_rows,
         file_sources=file_sources,
@@ -315,21 +316,21 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
 
 def _cell(value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return fmt.integer(value)
-    return "" if fmt.is_missing(value) else str(value)
+        return danish.integer(value)
+    return "" if danish.is_missing(value) else str(value)
 
 
 def _checks_text(run: dict | None) -> str:
-    if not run or fmt.is_missing(run["gate_checks"]):
+    if not run or danish.is_missing(run["gate_checks"]):
         return ""
     checks = int(run["gate_checks"])
-    text = f"{fmt.integer(checks)} {'kontrol' if checks == 1 else 'kontroller'}"
-    if not fmt.is_missing(run["gate_warnings"]):
+    text = f"{danish.integer(checks)} {'kontrol' if checks == 1 else 'kontroller'}"
+    if not danish.is_missing(run["gate_warnings"]):
         warnings = int(run["gate_warnings"])
-        text += f", {fmt.integer(warnings)} {'advarsel' if warnings == 1 else 'advarsler'}"
+        text += f", {danish.integer(warnings)} {'advarsel' if warnings == 1 else 'advarsler'}"
     return text
 
 
 def summary_text(run: dict | None) -> str:
     """The gate's summary as the analyst saw it (pipeline_runs.gate_summary)."""
-    return "" if not run or fmt.is_missing(run["gate_summary"]) else str(run["gate_summary"])
+    return "" if not run or danish.is_missing(run["gate_summary"]) else str(run["gate_summary"])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from pipelines import danish
 from pipelines.report import data, figures, pages
-from pipelines.report import format as fmt
 from pipelines.report.browser import Chromium, require_chromium
 
 STATIC_CSS = Path(__file__).parent / "static" / "report.css"
@@ -66,7 +66,7 @@ def build_pdf(published: Path, out_pdf: Path, annotations: Path | None = None) -
         deliveries=uri[deliveries],
         quarantine=uri[quarantine],
         gate_summary=pages.summary_text(content.latest_run),
-        quarantine_total=fmt.integer(content.deliveries["rows_quarantined"].sum()),
+        quarantine_total=danish.integer(content.deliveries["rows_quarantined"].sum()),
         **pages.plan_context(content),
     )
     out_pdf = Path(out_pdf)
