@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from support.report import build_demo
+from support.report import build_copy
 
 from pipelines.report.browser import Chromium
 
@@ -19,8 +19,8 @@ DRAWN_JS = """Array.from(document.querySelectorAll('.chart')).map(c => ({
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    _, folder = build_demo(tmp_path_factory.mktemp("browser"))
+def report(world, tmp_path_factory):
+    _, folder = build_copy(world.published, tmp_path_factory.mktemp("browser"))
     return folder
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from pipelines import danish
 from pipelines.report import format as fmt
 
 
@@ -14,7 +15,17 @@ from pipelines.report import format as fmt
     (-0.44, 1, "\u22120,4"), (-0.04, 1, "0,0"), (None, 1, "–"), (float("nan"), 1, "–"),
 ])
 def test_numbers_have_decimal_comma_and_thousands_dot(value, decimals, text):
-    assert fmt.number(value, decimals) == text
+    assert danish.number(value, decimals) == text
+
+
+@pytest.mark.parametrize("value, text", [(5.0, "5"), (2290, "2.290"), (5.094, "5,09"), (None, "–")])
+def test_whole_numbers_can_drop_their_decimals(value, text):
+    assert danish.compact(value, 2) == text
+
+
+@pytest.mark.parametrize("share, text", [(0.053, "5,3 %"), (0.05, "5 %"), (0.1234, "12,3 %")])
+def test_shares_read_as_percent(share, text):
+    assert danish.share_percent(share) == text
 
 
 def test_values_and_changes_carry_their_unit():

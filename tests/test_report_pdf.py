@@ -7,16 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.report import query
+from support.report import copy_published, query
 
 from pipelines.report import build_pdf
-from pipelines.report.demo import write_demo_published
 from pipelines.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    return write_demo_published(tmp_path_factory.mktemp("pdf") / "helhedsplan.duckdb")
+def published(world, tmp_path_factory):
+    return copy_published(world.published, tmp_path_factory.mktemp("pdf"))
 
 
 def test_board_pack_is_one_pdf_with_a_page_per_indicator(published, tmp_path):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipelines.danish import compact as number_da
+from pipelines.danish import share_percent as percent_da
+
 MAX_EXAMPLES = 5
 MONTH_NAMES_DA = (
     "januar",
@@ -20,19 +23,6 @@ MONTH_NAMES_DA = (
     "november",
     "december",
 )
-
-
-def number_da(value: float, decimals: int = 1) -> str:
-    """`1234.5` → `1.234,5`; whole numbers without decimals."""
-    if float(value).is_integer():
-        text = f"{int(value):,}"
-        return text.replace(",", ".")
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def percent_da(share: float, decimals: int = 1) -> str:
-    return f"{number_da(round(share * 100, decimals), decimals)} %"
 
 
 def threshold_texts(config: dict, disclosure_k: int) -> dict[str, str]:

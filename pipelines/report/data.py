@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipelines import catalogue
 from pipelines.settings import CONFIG_DIR
 
-REQUIRED_TABLES = ("indicator_values", "indicators", "indicator_status", "delivery_status")
+# The published interface (dbt contracts, models/marts/_models.yml; pipeline_runs: publish.py).
+REQUIRED_TABLES = ("indicator_values", "indicators", "indicator_status", "delivery_status",
+                   "pipeline_runs")
 ANNOTATIONS_FILE = CONFIG_DIR / "annotations.csv"
 ALL_INDICATORS = "*"  # an annotation for every indicator (e.g. the plan's start)
 
@@ -29,13 +29,14 @@ class Annotation:
 
 @dataclass
 class Indicator:
-    """One row of the published catalogue, plus the catalogue's order."""
+    """One row of the published `indicators` table."""
 
     indicator_id: str
     delaftale: str
     name_da: str
     description_da: str
     unit_da: str
+    factor: float
     direction: str
     aggregation: str
     grain: str
@@ -46,8 +47,13 @@ class Indicator:
     target_year: int
     target_is_example: bool
     target_rule_da: str
-    sort_order: int
-    factor: float = 100.0
+
+    @classmethod
+    def from_row(cls, row: dict) -> Indicator:
+        values = {name: row[name] for name in cls.__dataclass_fields__}
+        for name in ("baseline", "target"):
+            values[name] = None if pd.isna(values[name]) else float(values[name])
+        return cls(**values)
 
     @property
     def is_yearly(self) -> bool:
@@ -62,7 +68,6 @@ class Indicator:
 class Delaftale:
     delaftale: str
     name_da: str
-    sort_order: int
     indicators: list[Indicator] = field(default_factory=list)
 
     @property
@@ -77,8 +82,8 @@ class Published:
     values: pd.DataFrame  # indicator_values
     status: pd.DataFrame  # indicator_status
     deliveries: pd.DataFrame  # delivery_status
-    runs: pd.DataFrame  # pipeline_runs, newest first (may be empty)
-    run_files: pd.DataFrame  # source files of the latest run: file_path, sha256 (may be empty)
+    runs: pd.DataFrame  # pipeline_runs, newest first
+    run_files: pd.DataFrame  # the latest run's source_files, one row per file
     annotations: list[Annotation]
 
     @property
@@ -94,6 +99,12 @@ class Published:
     @property
     def latest_run(self) -> dict | None:
         return None if self.runs.empty else self.runs.iloc[0].to_dict()
+
+    @property
+    def plan_years(self) -> tuple[int, int] | None:
+        """(baseline year, target year) of the plan: shared by every indicator, else None."""
+        years = {(ind.baseline_year, ind.target_year) for ind in self.indicators}
+        return years.pop() if len(years) == 1 else None
 
     @property
     def data_through(self) -> str | None:
@@ -135,12 +146,18 @@ def load(published: Path, annotations_file: Path = ANNOTATIONS_FILE) -> Publishe
         ).df()
         status = con.execute("select * from indicator_status").df()
         deliveries = con.execute("select * from delivery_status order by source, period_start").df()
+        # dbt writes the catalogue in its order (delaftale, then indicator); publishing keeps it
         indicators = con.execute("select * from indicators").df()
-        runs = _read_runs(con, tables)
-        run_files = _read_run_files(con, tables, runs)
+        runs = con.execute("select * from pipeline_runs order by published_at desc").df()
+        run_files = con.execute(
+            "select * from (select unnest(files, recursive := true) from (select source_files "
+            "as files from pipeline_runs order by published_at desc limit 1)) order by file_path"
+        ).df()
     finally:
         con.close()
-    values = _normalise_values(values)
+    values["period_start"] = pd.to_datetime(values["period_start"])
+    for column in ("numerator", "denominator", "value"):
+        values[column] = values[column].astype("float64")
     known_ids = set(indicators["indicator_id"])
     return Published(
         path=published,
@@ -154,127 +171,14 @@ def load(published: Path, annotations_file: Path = ANNOTATIONS_FILE) -> Publishe
     )
 
 
-def _normalise_values(values: pd.DataFrame) -> pd.DataFrame:
-    values = values.copy()
-    values["period_start"] = pd.to_datetime(values["period_start"])
-    for column in ("numerator", "denominator", "value"):
-        values[column] = values[column].astype("float64")
-    values["is_suppressed"] = values["is_suppressed"].fillna(False).astype(bool)
-    if "is_complete" in values:
-        values["is_complete"] = values["is_complete"].fillna(True).astype(bool)
-    else:
-        values["is_complete"] = True
-    return values
-
-
 def _delaftaler(indicators: pd.DataFrame) -> list[Delaftale]:
-    catalogue_rows = {row.indicator_id: asdict(row) for row in catalogue.indicators()}
-    names = {row.delaftale: asdict(row) for row in catalogue.delaftaler()}
     groups: dict[str, Delaftale] = {}
     for row in indicators.to_dict("records"):
-        cat = catalogue_rows.get(row["indicator_id"], {})
         key = row["delaftale"]
         if key not in groups:
-            meta = names.get(key, {})
-            groups[key] = Delaftale(
-                delaftale=key,
-                name_da=meta.get("name_da") or row.get("delaftale_name_da") or key,
-                sort_order=int(meta.get("sort_order") or 99),
-            )
-        groups[key].indicators.append(_indicator(row, cat))
-    for group in groups.values():
-        group.indicators.sort(key=lambda ind: (ind.sort_order, ind.indicator_id))
-    return sorted(groups.values(), key=lambda d: (d.sort_order, d.delaftale))
-
-
-def _pick(row: dict, cat: dict, key: str, default: object = None) -> object:
-    value = row.get(key)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        value = cat.get(key, default)
-    return default if value in (None, "") else value
-
-
-def _as_bool(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes", "ja"}
-    return bool(value)
-
-
-def _as_float(value: object) -> float | None:
-    if value is None or value == "" or pd.isna(value):
-        return None
-    return float(value)
-
-
-def _indicator(row: dict, cat: dict) -> Indicator:
-    return Indicator(
-        indicator_id=row["indicator_id"],
-        delaftale=row["delaftale"],
-        name_da=str(_pick(row, cat, "name_da", row["indicator_id"])),
-        description_da=str(_pick(row, cat, "description_da", "")),
-        unit_da=str(_pick(row, cat, "unit_da", "")),
-        direction=str(_pick(row, cat, "direction", "higher")),
-        aggregation=str(_pick(row, cat, "aggregation", "flow")),
-        grain=str(_pick(row, cat, "grain", "month")),
-        person_based=_as_bool(_pick(row, cat, "person_based", True)),
-        baseline_year=int(_pick(row, cat, "baseline_year", 2024)),
-        baseline=_as_float(row.get("baseline")),
-        target=_as_float(row.get("target")),
-        target_year=int(_pick(row, cat, "target_year", 2029)),
-        target_is_example=_as_bool(_pick(row, cat, "target_is_example", False)),
-        target_rule_da=str(_pick(row, cat, "target_rule_da", "")),
-        sort_order=int(cat.get("sort_order") or 99),
-        factor=float(_pick(row, cat, "factor", 100)),
-    )
-
-
-def _read_runs(con: duckdb.DuckDBPyConnection, tables: set[str]) -> pd.DataFrame:
-    if "pipeline_runs" not in tables:
-        return pd.DataFrame()
-    runs = con.execute("select * from pipeline_runs").df()
-    order = [c for c in ("published_at", "finished_at", "started_at") if c in runs]
-    if order:
-        runs = runs.sort_values(order, ascending=False, na_position="last")
-    return runs.reset_index(drop=True)
-
-
-def _read_run_files(
-    con: duckdb.DuckDBPyConnection, tables: set[str], runs: pd.DataFrame
-) -> pd.DataFrame:
-    """The latest run's source files, from a list/JSON column of pipeline_runs or a side table."""
-    columns = ["file_path", "sha256"]
-    if runs.empty:
-        return pd.DataFrame(columns=columns)
-    latest = runs.iloc[0]
-    for column in ("source_files", "files", "inputs"):
-        if column in runs:
-            return _files_frame(latest[column])
-    for table in ("pipeline_run_files", "pipeline_run_sources", "source_files"):
-        if table in tables and "run_id" in runs:
-            frame = con.execute(f"select * from {table} where run_id = ?", [latest["run_id"]]).df()
-            return _files_frame(frame.to_dict("records"))
-    return pd.DataFrame(columns=columns)
-
-
-def _files_frame(raw: object) -> pd.DataFrame:
-    if hasattr(raw, "tolist"):  # numpy array from a LIST column
-        raw = raw.tolist()
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError:
-            raw = []
-    if raw is None or (not isinstance(raw, (list, tuple)) and pd.isna(raw)):
-        raw = []
-    rows = []
-    for item in raw:
-        if isinstance(item, str):
-            item = {"file_path": item}
-        item = dict(item)
-        path = item.get("file_path") or item.get("path") or item.get("file") or ""
-        rows.append({**item, "file_path": path, "sha256": item.get("sha256") or ""})
-    frame = pd.DataFrame(rows, columns=None if rows else ["file_path", "sha256"])
-    return frame.sort_values("file_path").reset_index(drop=True) if rows else frame
+            groups[key] = Delaftale(delaftale=key, name_da=row["delaftale_name_da"])
+        groups[key].indicators.append(Indicator.from_row(row))
+    return list(groups.values())
 
 
 def read_annotations(path: Path, known_ids: set[str] | None = None) -> list[Annotation]:

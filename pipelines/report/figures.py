@@ -9,7 +9,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from pipelines.catalogue import source_names
+from pipelines import danish
+from pipelines.catalogue import source_names, sources
 from pipelines.report import format as fmt
 from pipelines.report.data import Annotation, Indicator, Published, annotations_for, cells
 
@@ -46,7 +47,7 @@ def _date(value: pd.Timestamp | dt.date) -> str:
 
 def _num(value: float | None) -> float | None:
     """JSON-safe number: NaN/NA become None, so Plotly draws a gap."""
-    return None if fmt.is_missing(value) else float(value)
+    return None if danish.is_missing(value) else float(value)
 
 
 def base_layout(height: int = 360, **extra) -> dict:
@@ -269,7 +270,7 @@ def trend_figure(published: Published, ind: Indicator) -> go.Figure:
             if sup:
                 hidden.setdefault(xi, []).append(fmt.AREA_ALL_LABEL)
         no_data = [m for m, sup, v in zip(months, suppressed, frame["value"])
-                   if not sup and fmt.is_missing(v)]
+                   if not sup and danish.is_missing(v)]
         if not ind.is_stock:
             traces.append(go.Scatter(
                 x=x, y=[_num(v) for v in frame["value"]], mode="lines+markers", name="Månedstal",
@@ -426,13 +427,17 @@ def sex_figure(published: Published, ind: Indicator) -> go.Figure | None:
 
 # --- data status -------------------------------------------------------------------------
 
-SOURCE_LABELS = {
-    "beboere": "Beboere",
-    "skole": "Skole (fravær)",
-    "karakterer": "Karakterer",
-    "beskaeftigelse": "Beskæftigelse",
-    "deltagelse": "Deltagelse",
-}
+def source_label(source: str) -> str:
+    """The source's Danish label (seeds/sources.csv)."""
+    return sources()[source].label_da
+
+
+def delivery_period_text(row: dict) -> str:
+    """A delivery_status period as the board reads it: a month, or a school year."""
+    if sources()[row["source"]].grain == "school_year":
+        return f"skoleåret {row['period']}"
+    return fmt.month_text(str(row["period"]))
+
 DELIVERY = {  # code, colour, symbol in the cell, label
     "received": (0, "#009e73", "✓", "modtaget"),
     "corrected": (1, "#56b4e9", "2", "rettet (leveret igen)"),
@@ -442,21 +447,14 @@ DELIVERY = {  # code, colour, symbol in the cell, label
 }
 
 
-def delivery_status_label(row: dict) -> str:
-    """The published delivery_status (dbt decides `not_expected`, from the sources seed)."""
-    status = row["status"]
-    return status if status in DELIVERY else "missing"
-
-
 def delivery_heatmap(published: Published) -> go.Figure:
     deliveries = published.deliveries.copy()
     deliveries["period_start"] = pd.to_datetime(deliveries["period_start"])
     deliveries["month"] = deliveries["period_start"].dt.to_period("M").dt.start_time
     months = pd.date_range(deliveries["month"].min(), deliveries["month"].max(), freq="MS")
-    known = [s for s in source_names() if s in set(deliveries["source"])]
-    sources = known + sorted(set(deliveries["source"]) - set(known))
+    shown = [s for s in source_names() if s in set(deliveries["source"])]
     z, text, custom = [], [], []
-    for source in sources:
+    for source in shown:
         rows = {r["month"]: r for r in deliveries[deliveries["source"] == source].to_dict("records")}
         z_row, t_row, c_row = [], [], []
         for m in months:
@@ -464,14 +462,11 @@ def delivery_heatmap(published: Published) -> go.Figure:
             if row is None:
                 z_row.append(None), t_row.append(""), c_row.append("")
                 continue
-            key = delivery_status_label(row)
-            code, _, symbol, label = DELIVERY[key]
-            period = (f"skoleåret {row['period']}" if source == "karakterer"
-                      else fmt.month_text(m.date()))
-            detail = (f"{SOURCE_LABELS.get(source, source)} · {period}<br><b>{label}</b>"
-                      f"<br>filer: {fmt.integer(row.get('files'))}"
-                      f" · rækker indlæst: {fmt.integer(row.get('rows_loaded'))}"
-                      f" · i karantæne: {fmt.integer(row.get('rows_quarantined'))}")
+            code, _, symbol, label = DELIVERY[row["status"]]  # dbt decides, incl. not_expected
+            detail = (f"{source_label(source)} · {delivery_period_text(row)}<br><b>{label}</b>"
+                      f"<br>filer: {danish.integer(row['files'])}"
+                      f" · rækker indlæst: {danish.integer(row['rows_loaded'])}"
+                      f" · i karantæne: {danish.integer(row['rows_quarantined'])}")
             z_row.append(code), t_row.append(symbol), c_row.append(detail)
         z.append(z_row), text.append(t_row), custom.append(c_row)
     n = len(DELIVERY) - 1
@@ -480,7 +475,7 @@ def delivery_heatmap(published: Published) -> go.Figure:
         scale += [[max(code - 0.5, 0) / n, colour], [min(code + 0.5, n) / n, colour]]
     x = [_date(m) for m in months]
     traces = [go.Heatmap(
-        x=x, y=[SOURCE_LABELS.get(s, s) for s in sources], z=z, text=text,
+        x=x, y=[source_label(s) for s in shown], z=z, text=text,
         texttemplate="%{text}", textfont={"size": 11, "color": "#000000"},
         customdata=custom, hovertemplate="%{customdata}<extra></extra>",
         zmin=0, zmax=n, colorscale=scale, showscale=False, xgap=2, ygap=2,
@@ -496,7 +491,7 @@ def delivery_heatmap(published: Published) -> go.Figure:
         ))
     tickvals, ticktext = month_ticks(months.min(), months.max())
     layout = base_layout(
-        height=120 + 42 * len(sources),
+        height=120 + 42 * len(shown),
         xaxis=_xaxis(tickvals=tickvals, ticktext=ticktext, minor=QUARTER_MINOR),
         yaxis={"autorange": "reversed", "showgrid": False, "ticks": ""},
         margin={"l": 120, "r": 16, "t": 16, "b": 40},
@@ -513,15 +508,15 @@ def quarantine_figure(published: Published) -> go.Figure:
     months = pd.date_range(deliveries["month"].min(), deliveries["month"].max(), freq="MS")
     traces = []
     palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9"]
-    known = [s for s in source_names() if s in set(deliveries["source"])]
-    for i, source in enumerate(known + sorted(set(deliveries["source"]) - set(known))):
+    shown = [s for s in source_names() if s in set(deliveries["source"])]
+    for i, source in enumerate(shown):
         per_month = (deliveries[deliveries["source"] == source]
                      .groupby("month")["rows_quarantined"].sum().reindex(months).fillna(0))
         traces.append(go.Bar(
             x=[_date(m) for m in months], y=[float(v) for v in per_month],
-            name=SOURCE_LABELS.get(source, source), marker={"color": palette[i % len(palette)]},
+            name=source_label(source), marker={"color": palette[i % len(palette)]},
             customdata=[fmt.month_text(m.date()) for m in months],
-            hovertemplate=f"{SOURCE_LABELS.get(source, source)} · %{{customdata}}<br>"
+            hovertemplate=f"{source_label(source)} · %{{customdata}}<br>"
                           "%{y:,.0f} rækker i karantæne<extra></extra>",
             xperiod="M1", xperiodalignment="middle",
             meta={"source": source, "role": "quarantine"},
@@ -575,30 +570,24 @@ def _wrap(text: str, width: int = 40) -> str:
 
 def progress(value: float | None, baseline: float | None, target: float | None) -> float | None:
     """How far along the way from baseline to target, in percent (negative: moved away)."""
-    if fmt.is_missing(value) or fmt.is_missing(baseline) or fmt.is_missing(target):
+    if danish.is_missing(value) or danish.is_missing(baseline) or danish.is_missing(target):
         return None
     if target == baseline:
         return None
     return (value - baseline) / (target - baseline) * 100
 
 
-def expected_progress(window_end: dt.date, baseline_year: int, target_year: int) -> float:
-    start = pd.Timestamp(baseline_year, 12, 31)
-    end = pd.Timestamp(target_year, 12, 31)
-    return float((pd.Timestamp(window_end) - start) / (end - start) * 100)
-
-
 def progress_figure(published: Published) -> go.Figure:
     """Every indicator on one line: how far it has come from baseline (0 %) to target (100 %)."""
     status = published.status[published.status["area"] == "all"].set_index("indicator_id")
-    rows = []
+    rows, expected = [], []
     for ind in published.indicators:
-        row = status.loc[ind.indicator_id] if ind.indicator_id in status.index else None
-        value = None if row is None else _num(row["value"])
-        baseline = ind.baseline if row is None or fmt.is_missing(row["baseline"]) else float(row["baseline"])
-        target = ind.target if row is None or fmt.is_missing(row["target"]) else float(row["target"])
-        code = "no_data" if row is None else str(row["status"])
-        rows.append((ind, value, baseline, target, code, progress(value, baseline, target)))
+        row = status.loc[ind.indicator_id]
+        value, baseline, target = (_num(row[k]) for k in ("value", "baseline", "target"))
+        rows.append((ind, value, baseline, target, str(row["status"]),
+                     progress(value, baseline, target)))
+        # where the straight line from baseline to target stands at the window's end (dbt)
+        expected.append(progress(_num(row["expected"]), baseline, target))
     labels = [_wrap(ind.name_da) for ind, *_ in rows]
     traces = []
     for code in fmt.STATUS_ORDER:
@@ -613,7 +602,7 @@ def progress_figure(published: Published) -> go.Figure:
                     "line": {"color": "#000000", "width": 1.5}},
             customdata=[[r[0].name_da, fmt.value_text(r[1], r[0].unit_da),
                          fmt.value_text(r[2], r[0].unit_da), fmt.value_text(r[3], r[0].unit_da),
-                         fmt.number(r[5], 0) + " %"]
+                         danish.number(r[5], 0) + " %"]
                         for _, r in picked],
             hovertemplate=("<b>%{customdata[0]}</b><br>Seneste 12 mdr.: %{customdata[1]}"
                            "<br>Baseline: %{customdata[2]} · Mål: %{customdata[3]}"
@@ -624,15 +613,18 @@ def progress_figure(published: Published) -> go.Figure:
     # Keep every indicator on the axis, also those without a point.
     traces.append(go.Scatter(x=[None] * len(labels), y=labels, mode="markers", showlegend=False,
                              hoverinfo="skip", meta={"role": "axis"}))
-    ends = [r[0] for r in rows]
-    # "now" is the end of the latest published month (yearly indicators end later: see notes)
-    through = published.data_through
-    window_end = (pd.Timestamp(through + "-01") + pd.offsets.MonthEnd(0)) if through else None
-    first = ends[0] if ends else None
-    expected = (expected_progress(window_end, first.baseline_year, first.target_year)
-                if first is not None and window_end is not None and not fmt.is_missing(window_end)
-                else None)
-    values = [r[5] for r in rows if r[5] is not None]
+    marks = [(label, e) for label, e in zip(labels, expected) if e is not None]
+    if marks:
+        traces.append(go.Scatter(
+            x=[e for _, e in marks], y=[label for label, _ in marks], mode="markers",
+            name="Forventet nu: den lige vej mod målet",
+            marker={"symbol": "line-ns-open", "size": 26, "color": ROLLING,
+                    "line": {"color": ROLLING, "width": 3}},
+            customdata=[danish.number(e, 0) + " %" for _, e in marks],
+            hovertemplate="Forventet nu: %{customdata} af vejen<extra></extra>",
+            meta={"role": "expected"},
+        ))
+    values = [r[5] for r in rows if r[5] is not None] + [e for _, e in marks]
     lo = min([-40.0, *(v - 15 for v in values)])
     hi = max([125.0, *(v + 15 for v in values)])
     shapes = [
@@ -641,23 +633,18 @@ def progress_figure(published: Published) -> go.Figure:
         {"type": "line", "x0": 100, "x1": 100, "yref": "paper", "y0": 0, "y1": 1,
          "line": {"color": TARGET, "width": 2}},
     ]
+    years = published.plan_years
     notes = [
         {"x": 0, "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
-         "text": "Baseline 2024", "font": {"size": 11}},
+         "text": f"Baseline {years[0]}" if years else "Baseline", "font": {"size": 11}},
         {"x": 100, "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
-         "text": "Mål 2029", "font": {"size": 11}},
+         "text": f"Mål {years[1]}" if years else "Mål", "font": {"size": 11}},
     ]
     for label, r in zip(labels, rows):
         if r[5] is None:
             notes.append({"x": lo, "y": label, "xanchor": "left", "xshift": 8, "showarrow": False,
                           "text": "– ingen data (for få personer eller mangler)",
                           "font": {"size": 12, "color": "#555"}})
-    if expected is not None:
-        shapes.append({"type": "line", "x0": expected, "x1": expected, "yref": "paper", "y0": 0,
-                       "y1": 1, "line": {"color": ROLLING, "width": 2, "dash": "dot"}})
-        notes.append({"x": expected, "y": 1, "yref": "paper", "yanchor": "bottom",
-                      "showarrow": False, "text": f"Forventet nu ({fmt.number(expected, 0)} %)",
-                      "font": {"size": 11, "color": ROLLING}})
     layout = base_layout(
         height=90 + 46 * len(rows),
         xaxis={"range": [lo, hi], "ticksuffix": " %", "tickformat": ",.0f", "gridcolor": GRID,

@@ -1,11 +1,12 @@
-"""Danish formatting for the board's report: numbers with decimal comma, months, periods, status."""
+"""Danish texts of the board's report: values with their unit, changes, months, periods, status.
+Numbers themselves come from `pipelines.danish`, the project's one Danish number formatter."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pandas as pd
+from pipelines.danish import is_missing, number
 
 MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -15,7 +16,6 @@ SHORT_MONTHS = (
     "jan.", "feb.", "mar.", "apr.", "maj", "jun.",
     "jul.", "aug.", "sep.", "okt.", "nov.", "dec.",
 )
-MINUS = "\u2212"  # typographic minus: "−2,1"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 SEX_LABELS = {"all": "Alle", "female": "Kvinder", "male": "Mænd"}
@@ -31,29 +31,6 @@ STATUS = {
     "no_data": {"label": "ingen data", "symbol": "–", "colour": "#d9d9d9", "text": "#000000"},
 }
 STATUS_ORDER = ("on_track", "at_risk", "off_track", "no_data")
-
-
-def is_missing(value: object) -> bool:
-    """None, NaN, NaT and pandas' NA: a cell with no number."""
-    return value is None or bool(pd.isna(value))
-
-
-def number(value: float | None, decimals: int = 1, signed: bool = False) -> str:
-    """`1234.56` → `1.234,6`; negative numbers with a typographic minus; `–` when missing."""
-    if is_missing(value):
-        return "–"
-    rounded = round(float(value), decimals)
-    if rounded == 0:
-        rounded = 0.0  # no "−0,0"
-    text = f"{abs(rounded):,.{decimals}f}".replace(",", "\u0000").replace(".", ",")
-    text = text.replace("\u0000", ".")
-    if rounded < 0:
-        return MINUS + text
-    return ("+" + text) if signed and rounded > 0 else ("±" + text if signed else text)
-
-
-def integer(value: float | None) -> str:
-    return number(value, decimals=0)
 
 
 def is_percent(unit_da: str) -> bool:

@@ -12,9 +12,10 @@ import jinja2
 import pandas as pd
 import plotly.graph_objects as go
 
+from pipelines import danish
 from pipelines.report import figures
 from pipelines.report import format as fmt
-from pipelines.report.data import Delaftale, Indicator, Published
+from pipelines.report.data import Delaftale, Indicator, Published, danish_sort_key
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -54,18 +55,12 @@ def environment() -> jinja2.Environment:
 
 # --- shared context ----------------------------------------------------------------------
 
-def _published_at(run: dict | None) -> object:
-    if not run:
-        return None
-    for key in ("published_at", "finished_at", "started_at"):
-        value = run.get(key)
-        if value is not None and not fmt.is_missing(value):
-            return pd.Timestamp(value).to_pydatetime()
-    return None
+def _moment(value: object) -> dt.datetime | None:
+    return None if danish.is_missing(value) else pd.Timestamp(value).to_pydatetime()
 
 
 def gate_text(run: dict | None) -> str:
-    if not run or "gate_passed" not in run or fmt.is_missing(run["gate_passed"]):
+    if not run or danish.is_missing(run["gate_passed"]):
         return "ukendt"
     return "bestået" if bool(run["gate_passed"]) else "ikke bestået"
 
@@ -80,34 +75,30 @@ def run_meta(published: Published, built: dt.datetime) -> dict:
     run = published.latest_run
     return {
         "data_through": fmt.month_text(published.data_through) if published.data_through else "–",
-        "published": fmt.datetime_text(_published_at(run)),
-        "run_id": str(run.get("run_id", "ukendt")) if run else "ukendt",
-        "code_version": short_version(str(run.get("code_version") or "")) if run else "",
+        "published": fmt.datetime_text(_moment(run["published_at"])) if run else "–",
+        "run_id": str(run["run_id"]) if run else "ukendt",
+        "code_version": short_version(str(run["code_version"] or "")) if run else "",
         "gate": gate_text(run),
         "built": fmt.datetime_text(built),
     }
 
 
-def _status_row(status: pd.DataFrame, indicator_id: str, area: str) -> dict | None:
-    rows = status[(status["indicator_id"] == indicator_id) & (status["area"] == area)]
-    return None if rows.empty else rows.iloc[0].to_dict()
+def _status_rows(status: pd.DataFrame, indicator_id: str) -> list[dict]:
+    """indicator_status of one indicator: area `all` first, then the areas in Danish order."""
+    rows = status[status["indicator_id"] == indicator_id].to_dict("records")
+    return sorted(rows, key=lambda r: (r["area"] != "all", danish_sort_key(r["area"])))
+
+
+def _number(value: object) -> float | None:
+    return None if danish.is_missing(value) else float(value)
 
 
 def indicator_row(published: Published, ind: Indicator, area: str = "all") -> dict:
-    """One line of a status table: value, baseline, target, change, status, as Danish text."""
-    row = _status_row(published.status, ind.indicator_id, area) or {}
-    value = None if fmt.is_missing(row.get("value")) else float(row["value"])
-    baseline = row.get("baseline")
-    target = row.get("target")
-    if area == "all":  # the catalogue's all/all baseline and target when status lacks them
-        baseline = ind.baseline if fmt.is_missing(baseline) else baseline
-        target = ind.target if fmt.is_missing(target) else target
-    baseline = None if fmt.is_missing(baseline) else float(baseline)
-    target = None if fmt.is_missing(target) else float(target)
+    """One line of a status table from indicator_status: value, baseline, target, change, status."""
+    row = next(r for r in _status_rows(published.status, ind.indicator_id) if r["area"] == area)
+    value, baseline, target = (_number(row[k]) for k in ("value", "baseline", "target"))
     delta = None if value is None or baseline is None else value - baseline
-    code = str(row.get("status") or "no_data")
-    if code not in fmt.STATUS:
-        code = "no_data"
+    code = row["status"]
     return {
         "indicator": ind,
         "area": area,
@@ -115,7 +106,7 @@ def indicator_row(published: Published, ind: Indicator, area: str = "all") -> di
         "status": code,
         "value": value,
         "value_text": fmt.value_text(value, ind.unit_da),
-        "window_text": fmt.window_text(row.get("window_start"), row.get("window_end"), ind.grain),
+        "window_text": fmt.window_text(row["window_start"], row["window_end"], ind.grain),
         "baseline_text": fmt.value_text(baseline, ind.unit_da),
         "target_text": fmt.value_text(target, ind.unit_da),
         "change_text": fmt.change_text(delta, ind.unit_da),
@@ -124,15 +115,24 @@ def indicator_row(published: Published, ind: Indicator, area: str = "all") -> di
     }
 
 
+def plan_context(published: Published) -> dict:
+    """The plan's years from the published catalogue, and its name: the plan runs from the year
+    after the baseline to the target year (`Helhedsplan 2025–2029`)."""
+    years = published.plan_years
+    if years is None:  # indicators with different years: each row names its own
+        return {"baseline_year": "", "target_year": "", "plan_period": ""}
+    baseline_year, target_year = years
+    return {"baseline_year": baseline_year, "target_year": target_year,
+            "plan_period": f"{baseline_year + 1}–{target_year}"}
+
+
 def _common(published: Published, meta: dict, page_id: str, title: str) -> dict:
-    first = published.indicators[0] if published.indicators else None
     return {
         "page_id": page_id,
         "title": title,
         "delaftaler": published.delaftaler,
         "meta": meta,
-        "baseline_year": first.baseline_year if first else 2024,
-        "target_year": first.target_year if first else 2029,
+        **plan_context(published),
     }
 
 
@@ -232,9 +232,8 @@ def indicator_section(published: Published, ind: Indicator) -> dict:
                        hidden_notes(areas_fig, unit_period) + _incomplete_note(areas_fig), wide=False),
         "sexes": None,
         "no_sex_text": "",
-        "area_rows": [indicator_row(published, ind, "all")]
-        + [indicator_row(published, ind, area) for area in published.areas
-           if _status_row(published.status, iid, area) is not None],
+        "area_rows": [indicator_row(published, ind, r["area"])
+                      for r in _status_rows(published.status, iid)],
     }
     if sexes_fig is not None:
         section["sexes"] = Chart(f"fig-{iid}-koen", f"Kvinder og mænd, {per}", sexes_fig,
@@ -259,58 +258,53 @@ def render_delaftale(env: jinja2.Environment, published: Published, meta: dict,
 
 
 FILE_COLUMNS = {"file_path": "Fil", "sha256": "SHA-256", "source": "Kilde",
-                "rows_loaded": "Rækker indlæst", "size_bytes": "Bytes"}
+                "rows_loaded": "Rækker indlæst", "size_bytes": "Bytes"}  # of source_files
 
 
 def render_datastatus(env: jinja2.Environment, published: Published, meta: dict) -> str:
     heatmap = figures.delivery_heatmap(published)
     quarantine = figures.quarantine_figure(published)
     run = published.latest_run
-    passed = None if not run or fmt.is_missing(run.get("gate_passed")) else bool(run["gate_passed"])
+    passed = None if not run or danish.is_missing(run["gate_passed"]) else bool(run["gate_passed"])
     gate = {
         "css": "unknown" if passed is None else ("passed" if passed else "failed"),
         "symbol": "–" if passed is None else ("✓" if passed else "✗"),
         "text": {None: "Ukendt: den offentliggjorte database har intet resultat",
                  True: "Bestået: tallene er kontrolleret og offentliggjort",
                  False: "Ikke bestået"}[passed],
-        "started": fmt.datetime_text(pd.Timestamp(run["started_at"]).to_pydatetime())
-        if run and not fmt.is_missing(run.get("started_at")) else "–",
-        "summary": _summary_text(run),
+        "started": fmt.datetime_text(_moment(run["started_at"])) if run else "–",
+        "summary": summary_text(run),
         "checks": _checks_text(run),
     }
     deliveries = published.deliveries
     missing_rows = []
     for row in deliveries.to_dict("records"):
-        key = figures.delivery_status_label(row)
-        if key in ("missing", "rejected"):
-            period = (f"skoleåret {row['period']}" if row["source"] == "karakterer"
-                      else fmt.month_text(str(row["period"])))
-            missing_rows.append({"source": figures.SOURCE_LABELS.get(row["source"], row["source"]),
-                                 "period": period, "label": figures.DELIVERY[key][3]})
+        if row["status"] in ("missing", "rejected"):
+            missing_rows.append({"source": figures.source_label(row["source"]),
+                                 "period": figures.delivery_period_text(row),
+                                 "label": figures.DELIVERY[row["status"]][3]})
     files = published.run_files
-    columns = [c for c in FILE_COLUMNS if c in files.columns]
+    columns = list(FILE_COLUMNS)
     file_rows = [[_cell(r[c]) for c in columns] for r in files.to_dict("records")]
     file_sources = []
-    if "source" in files.columns and not files.empty:
-        for source, group in files.groupby("source", sort=False):
-            file_sources.append({
-                "source": figures.SOURCE_LABELS.get(source, source),
-                "files": fmt.integer(len(group)),
-                "rows": fmt.integer(group["rows_loaded"].sum()) if "rows_loaded" in group else "–",
-                "latest": max(group["file_path"]),
-            })
+    for source, group in files.groupby("source", sort=False):
+        file_sources.append({
+            "source": figures.source_label(source),
+            "files": danish.integer(len(group)),
+            "rows": danish.integer(group["rows_loaded"].sum()),
+            "latest": max(group["file_path"]),
+        })
     runs = []
     for r in published.runs.head(10).to_dict("records"):
-        runs.append({"run_id": r.get("run_id", "–"), "published": fmt.datetime_text(_published_at(r)),
-                     "code_version": short_version(str(r.get("code_version") or "–")),
+        runs.append({"run_id": r["run_id"], "published": fmt.datetime_text(_moment(r["published_at"])),
+                     "code_version": short_version(str(r["code_version"] or "–")),
                      "gate": gate_text(r)})
     return env.get_template("datastatus.html").render(
         **_common(published, meta, "datastatus", "Datastatus"),
         gate=gate,
         delivery_charts=[Chart("fig-leverancer", "Leverancer pr. kilde og måned", heatmap)],
         quarantine_charts=[Chart("fig-karantaene", "Rækker i karantæne pr. måned og kilde", quarantine)],
-        quarantine_total=fmt.integer(deliveries["rows_quarantined"].fillna(0).sum()
-                                     if "rows_quarantined" in deliveries else 0),
+        quarantine_total=danish.integer(deliveries["rows_quarantined"].sum()),
         missing_rows=missing_rows,
         files=file_rows,
         file_sources=file_sources,
@@ -322,36 +316,21 @@ def render_datastatus(env: jinja2.Environment, published: Published, meta: dict)
 
 def _cell(value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return fmt.integer(value)
-    return "" if fmt.is_missing(value) else str(value)
+        return danish.integer(value)
+    return "" if danish.is_missing(value) else str(value)
 
 
 def _checks_text(run: dict | None) -> str:
-    if not run or fmt.is_missing(run.get("gate_checks")):
+    if not run or danish.is_missing(run["gate_checks"]):
         return ""
     checks = int(run["gate_checks"])
-    text = f"{fmt.integer(checks)} {'kontrol' if checks == 1 else 'kontroller'}"
-    if not fmt.is_missing(run.get("gate_warnings")):
+    text = f"{danish.integer(checks)} {'kontrol' if checks == 1 else 'kontroller'}"
+    if not danish.is_missing(run["gate_warnings"]):
         warnings = int(run["gate_warnings"])
-        text += f", {fmt.integer(warnings)} {'advarsel' if warnings == 1 else 'advarsler'}"
+        text += f", {danish.integer(warnings)} {'advarsel' if warnings == 1 else 'advarsler'}"
     return text
 
 
-def _summary_text(run: dict | None) -> str:
-    if not run:
-        return ""
-    for key in ("gate_summary", "gate_message", "summary"):
-        value = run.get(key)
-        if value is None or (not isinstance(value, (str, dict, list)) and fmt.is_missing(value)):
-            continue
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                return value
-        if isinstance(value, dict):
-            return "; ".join(f"{k}: {_cell(v)}" for k, v in value.items())
-        if isinstance(value, list):
-            return "; ".join(str(v) for v in value)
-        return str(value)
-    return ""
+def summary_text(run: dict | None) -> str:
+    """The gate's summary as the analyst saw it (pipeline_runs.gate_summary)."""
+    return "" if not run or danish.is_missing(run["gate_summary"]) else str(run["gate_summary"])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from pipelines import danish
 from pipelines.report import data, figures, pages
-from pipelines.report import format as fmt
 from pipelines.report.browser import Chromium, require_chromium
 
 STATIC_CSS = Path(__file__).parent / "static" / "report.css"
@@ -57,7 +57,6 @@ def build_pdf(published: Path, out_pdf: Path, annotations: Path | None = None) -
         for s in d["sections"]:
             for key in ("trend_img", "areas_img", "sexes_img"):
                 s[key] = uri[s[key]] if s[key] is not None else None
-    first = content.indicators[0] if content.indicators else None
     html = env.get_template("pack.html").render(
         css=STATIC_CSS.read_text(encoding="utf-8"),
         meta=meta,
@@ -66,10 +65,9 @@ def build_pdf(published: Path, out_pdf: Path, annotations: Path | None = None) -
         progress=uri[progress],
         deliveries=uri[deliveries],
         quarantine=uri[quarantine],
-        gate_summary=pages._summary_text(content.latest_run),
-        quarantine_total=fmt.integer(content.deliveries["rows_quarantined"].fillna(0).sum()),
-        baseline_year=first.baseline_year if first else 2024,
-        target_year=first.target_year if first else 2029,
+        gate_summary=pages.summary_text(content.latest_run),
+        quarantine_total=danish.integer(content.deliveries["rows_quarantined"].sum()),
+        **pages.plan_context(content),
     )
     out_pdf = Path(out_pdf)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)

@@ -1,24 +1,53 @@
-"""Shared helpers of the report tests (no tests here): a published file to build from, the figures
-embedded in a page, and published cells read straight from DuckDB (not through the report code)."""
+"""Shared helpers of the report tests (no tests here): a copy of the test world's published file
+to build from (or to damage), the figures embedded in a page, and published cells read straight
+from DuckDB by the tests' own SQL (never through the report code)."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
 
 from pipelines.report import build_report
-from pipelines.report.demo import write_demo_published
+
+# Used in place of config/annotations.csv, so the tests do not depend on the analysts' notes.
+NO_ANNOTATIONS = "indicator_id,date,area,note_da\n"
 
 
-def build_demo(root: Path, annotations: Path | None = None) -> tuple[Path, Path]:
-    """A synthetic published file and the report built from it: (published, report folder)."""
-    published = write_demo_published(root / "marts" / "helhedsplan.duckdb")
-    index = build_report(published, root / "marts" / "report", annotations=annotations)
-    return published, index.parent
+def copy_published(published: Path, root: Path) -> Path:
+    """A copy of a published file under `root/marts/`, to build from or to damage."""
+    copy = root / "marts" / "helhedsplan.duckdb"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(published, copy)
+    return copy
+
+
+def damage(published: Path, *statements: str) -> None:
+    """Change a (copied) published file with SQL, for a case the test world does not have."""
+    con = duckdb.connect(str(published))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+def build_copy(published: Path, root: Path, annotations: Path | None = None,
+               *statements: str) -> tuple[Path, Path]:
+    """Copy the published file, damage the copy if asked, build the report from it:
+    (published copy, report folder)."""
+    copy = copy_published(published, root)
+    if statements:
+        damage(copy, *statements)
+    if annotations is None:
+        annotations = root / "annotations.csv"
+        annotations.write_text(NO_ANNOTATIONS, encoding="utf-8")
+    index = build_report(copy, root / "marts" / "report", annotations=annotations)
+    return copy, index.parent
 
 
 class _PageParser(HTMLParser):
@@ -94,6 +123,18 @@ def query(published: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+             "oktober", "november", "december")
+
+
+def month_da(period: str, short: bool = False) -> str:
+    """The test's own Danish month: `2025-08` → `august 2025` (`aug. 2025` when short)."""
+    name = MONTHS_DA[int(period[5:7]) - 1]
+    if short and name != "maj":
+        name = name[:3] + "."
+    return f"{name} {period[:4]}"
 
 
 def danish(value: float, decimals: int = 1) -> str:
