@@ -232,5 +232,18 @@ COMMANDS = {
     "gate": _gate, "report": _report, "serve": _serve, "server": _server, "status": _status,
 }
 
+def console() -> None:
+    """The console script: `main`, then nothing more on the terminal. At exit DuckDB's bindings
+    may print a leak report (nanobind) after our last line; what matters is in the log file."""
+    import os
+
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
