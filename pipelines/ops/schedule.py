@@ -62,7 +62,6 @@ def serve(paths: Paths, cron: str, poll_seconds: float) -> None:
 
 def run_server(port: int) -> int:
     """`prefect server start` on 127.0.0.1, its database under PREFECT_HOME (data/.prefect)."""
-    import subprocess
     import sys
     from pathlib import Path
 
@@ -75,11 +74,10 @@ def run_server(port: int) -> int:
     home.chmod(0o700)
     print(f"Prefect-server på http://127.0.0.1:{port} (data i {home}); stop med Ctrl+C.\n"
           f"Kør i et andet vindue: helhedsplan serve   (oversigt: helhedsplan status)")
-    prefect = Path(sys.executable).with_name("prefect")
+    prefect = str(Path(sys.executable).with_name("prefect"))
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
-    try:
-        return subprocess.call([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env)
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    # this process becomes the server: Ctrl+C and `kill` reach it, and nothing is left behind
+    os.execve(prefect, [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env)
+    return 0
