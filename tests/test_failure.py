@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from support.ops import redeliver
+
 from pipelines.cli import EXIT_ERROR, main
 
 CPR_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])")
@@ -14,6 +16,7 @@ CPR_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])
 def test_a_failed_run_prints_one_line_and_keeps_the_details_in_a_private_log(
         world, tmp_path, monkeypatch, capsys):
     copy = world.copy(tmp_path)
+    redeliver(copy.raw, "beboere", "rettelse.csv")  # something to load, with the wrong key
     monkeypatch.setenv("HELHEDSPLAN_PSEUDONYM_KEY", "another-key-than-the-warehouse-was-built-with")
     code = main(["run", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse),
                  "--marts", str(copy.marts)])
