@@ -5,7 +5,6 @@ parameters from their annotations, and deployment runs fail on names given only 
 """
 
 import datetime as dt
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from prefect.runtime import flow_run
 from pipelines.catalogue import source_names
 from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_all, load_key
 from pipelines.ops import arrival, freshness, progress, runlock
+from pipelines.ops.cleanup import clear_leftovers
 from pipelines.ops.config import run_config
 from pipelines.ops.warehouse_wait import wait_for_warehouse
 from pipelines.settings import Paths
@@ -113,13 +113,6 @@ def report_task(published: Path, out_dir: Path) -> Path:
     return build_report(published, out_dir)
 
 
-def _clear_leftovers(marts: Path) -> None:
-    """Temporary folders of a killed report step (the run lock says no other run is writing)."""
-    for leftover in marts.glob(".report-*-*"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
 def _wait_for_warehouse(paths: Paths) -> None:
     """Before each step that opens the warehouse: another process (an open SQL session) may hold it."""
     wait_for_warehouse(paths.warehouse, float(run_config()["warehouse_wait_seconds"]))
@@ -136,7 +129,7 @@ def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
     watch.timings = {}
     with runlock.hold(paths.warehouse, started_by):
         runlock.note_prefect_server(paths.warehouse)
-        _clear_leftovers(paths.marts)
+        clear_leftovers(paths.marts)
         _wait_for_warehouse(paths)
         run_id = _run_id()
         with watch.stage("indlæsning"):

@@ -6,11 +6,12 @@ import importlib
 
 import pytest
 
-from pipelines.cli import COMMANDS, _parser, _schedule
+from pipelines.cli import COMMANDS, _parser
 
 MODULES = [
     "pipelines.cli", "pipelines.flows", "pipelines.ingest", "pipelines.sample", "pipelines.transform",
     "pipelines.publish", "pipelines.report", "pipelines.catalogue", "pipelines.settings",
+    "pipelines.ops.schedule", "pipelines.ops.status",
 ]
 
 
@@ -24,14 +25,17 @@ def test_every_subcommand_has_a_handler():
     assert set(choices) == set(COMMANDS)
 
 
-def test_monthly_deployment_runs_in_copenhagen_time():
-    from pipelines.flows import run_flow
+def test_served_deployments_run_in_copenhagen_time_one_at_a_time_on_the_given_paths():
+    from pipelines.ops.schedule import deployments
+    from pipelines.settings import Paths
 
-    deployment = run_flow.to_deployment(
-        name="maanedlig-koersel", schedule=_schedule("0 6 5 * *"),
-        parameters={"raw": "data/raw", "warehouse": "w.duckdb", "marts": "data/marts"},
-    )
-    schedule = deployment.schedules[0].schedule
-    assert schedule.cron == "0 6 5 * *"
-    assert schedule.timezone == "Europe/Copenhagen"
-    assert deployment.flow_name == "helhedsplan-run"
+    paths = Paths(raw="/d/raw", warehouse="/d/w.duckdb", marts="/d/marts")
+    monthly, arrival = deployments(paths, "0 6 5 * *", 300)
+    schedule = monthly.schedules[0].schedule
+    assert (schedule.cron, schedule.timezone) == ("0 6 5 * *", "Europe/Copenhagen")
+    assert monthly.flow_name == "helhedsplan-run" and arrival.flow_name == "helhedsplan-nye-filer"
+    assert arrival.schedules[0].schedule.interval.total_seconds() == 300
+    for deployment in (monthly, arrival):
+        assert deployment.concurrency_limit == 1
+        assert {k: deployment.parameters[k] for k in ("raw", "warehouse", "marts")} == {
+            "raw": "/d/raw", "warehouse": "/d/w.duckdb", "marts": "/d/marts"}

@@ -94,7 +94,7 @@ def test_a_killed_run_leaves_no_prefect_server_nor_temporary_folders(world, tmp_
     copy = world.copy(tmp_path / "world")
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)
-    run = subprocess.Popen([HELHEDSPLAN, "run", *_args(copy)], env=env,
+    run = subprocess.Popen([HELHEDSPLAN, "run", "--force", *_args(copy)], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + BOUND_S
     server = None

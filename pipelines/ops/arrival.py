@@ -47,22 +47,26 @@ def _claimed(warehouse: Path) -> set[tuple[str, int, int]]:
         return set()
 
 
-def new_files(raw: Path, warehouse: Path) -> list[tuple[str, int, int]]:
+def unlogged_files(raw: Path, warehouse: Path, *, settled_only: bool = False) -> list[tuple[str, int, int]]:
+    """Files the load log does not know as they are now (same path and size, logged after their
+    last change); with `settled_only`, those still arriving are left out."""
     settle = discovery.settle_seconds()
     logged = _logged(warehouse)
-    claimed = _claimed(warehouse)
     found = []
     for source in source_names():
         for path in discovery.source_files(raw, source):
-            if discovery.seconds_since_change(path) < settle:
+            if settled_only and discovery.seconds_since_change(path) < settle:
                 continue  # still arriving: a later poll takes it
             rel, size, mtime_ns = fingerprint = _fingerprint(raw, path)
             seen = logged.get((rel, size))
-            if seen is not None and seen >= dt.datetime.fromtimestamp(mtime_ns / 1e9):
-                continue
-            if fingerprint not in claimed:
+            if seen is None or seen < dt.datetime.fromtimestamp(mtime_ns / 1e9):
                 found.append(fingerprint)
     return found
+
+
+def new_files(raw: Path, warehouse: Path) -> list[tuple[str, int, int]]:
+    claimed = _claimed(warehouse)
+    return [f for f in unlogged_files(raw, warehouse, settled_only=True) if f not in claimed]
 
 
 def claim_new_files(raw: Path, warehouse: Path) -> list[str]:

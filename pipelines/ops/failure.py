@@ -58,6 +58,7 @@ def start_log(folder: Path, command: str) -> Path:
     root.setLevel(logging.INFO)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request to Prefect's API
     return path
 
 

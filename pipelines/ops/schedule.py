@@ -28,16 +28,9 @@ def server_answers(api: str) -> bool:
         return False
 
 
-def serve(paths: Paths, cron: str, poll_seconds: float) -> None:
-    """Serve both deployments until stopped; one flow run at a time."""
-    api = api_url()
-    if not server_answers(api):
-        raise NoServer(
-            f"ingen Prefect-server svarer på {api}: start den med 'helhedsplan server' i et andet "
-            "vindue (eller sæt PREFECT_API_URL til en server, der kører), og kør så 'helhedsplan serve' igen"
-        )
-    os.environ["PREFECT_API_URL"] = api
-    from prefect import serve as prefect_serve
+def deployments(paths: Paths, cron: str, poll_seconds: float) -> list:
+    """The monthly deployment (cron in Copenhagen time) and the new-files one (polling the raw
+    folder), each limited to one run at a time, with the paths as their parameters."""
     from prefect.schedules import Cron
 
     from pipelines.flows import arrival_flow, run_flow
@@ -57,12 +50,25 @@ def serve(paths: Paths, cron: str, poll_seconds: float) -> None:
         concurrency_limit=1,
         description="Kører helhedsplanen, når nye, færdigt kopierede filer ligger i leverancemappen.",
     )
-    prefect_serve(monthly, arrival, limit=1)
+    return [monthly, arrival]
+
+
+def serve(paths: Paths, cron: str, poll_seconds: float) -> None:
+    """Serve both deployments until stopped; one flow run at a time."""
+    api = api_url()
+    if not server_answers(api):
+        raise NoServer(
+            f"ingen Prefect-server svarer på {api}: start den med 'helhedsplan server' i et andet "
+            "vindue (eller sæt PREFECT_API_URL til en server, der kører), og kør så 'helhedsplan serve' igen"
+        )
+    os.environ["PREFECT_API_URL"] = api
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*deployments(paths, cron, poll_seconds), limit=1)
 
 
 def run_server(port: int) -> int:
     """`prefect server start` on 127.0.0.1, its database under PREFECT_HOME (data/.prefect)."""
-    import subprocess
     import sys
     from pathlib import Path
 
@@ -75,11 +81,10 @@ def run_server(port: int) -> int:
     home.chmod(0o700)
     print(f"Prefect-server på http://127.0.0.1:{port} (data i {home}); stop med Ctrl+C.\n"
           f"Kør i et andet vindue: helhedsplan serve   (oversigt: helhedsplan status)")
-    prefect = Path(sys.executable).with_name("prefect")
+    prefect = str(Path(sys.executable).with_name("prefect"))
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
-    try:
-        return subprocess.call([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env)
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    # this process becomes the server: Ctrl+C and `kill` reach it, and nothing is left behind
+    os.execve(prefect, [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env)
+    return 0
