@@ -25,8 +25,8 @@ from pipelines.ingest.discovery import (
 )
 from pipelines.ingest.pseudonym import Pseudonymizer, load_key
 from pipelines.ingest.rules import (
+    COLUMNS,
     CONFLICTS,
-    SOURCES,
     cpr_birth_date,
     decimal_mark,
     validated_select,
@@ -283,7 +283,7 @@ class Loader:
 
 
 def _check_columns(source: str, found: list[str]) -> None:
-    required = [c.name for c in SOURCES[source] if c.required]
+    required = [c.name for c in COLUMNS[source] if c.required]
     missing = [c for c in required if c not in found]
     if not missing:
         return

@@ -164,7 +164,7 @@ class Column:
     extra: dict = field(default_factory=dict, hash=False)
 
 
-SOURCES: dict[str, list[Column]] = {
+COLUMNS: dict[str, list[Column]] = {
     "beboere": [
         Column("periode", "period"),
         Column("cpr", "cpr"),
@@ -286,7 +286,7 @@ _DECIMAL_KINDS = ("nonneg_decimal", "grade")
 def decimal_mark(con, source: str, present: set[str], default: str) -> str:
     """The file's decimal mark: `,` when a decimal column of `src` holds a comma, else `.` when one
     holds a point, else `default` (from the delimiter: `;` and tab exports are Danish, decimal comma)."""
-    columns = [c.name for c in SOURCES[source] if c.kind in _DECIMAL_KINDS and c.name in present]
+    columns = [c.name for c in COLUMNS[source] if c.kind in _DECIMAL_KINDS and c.name in present]
     if not columns:
         return default
     values = " or ".join(f'contains("{c}", \'{{mark}}\')' for c in columns)
@@ -303,7 +303,7 @@ def validated_select(source: str, present: set[str], mark: str = ",") -> str:
     `_aliased` (a status code read through a configured alias). `mark`: the file's decimal mark."""
     inner, outer, checks = [], [], []
     aliased = "false"
-    for column in SOURCES[source]:
+    for column in COLUMNS[source]:
         raw = f'"{column.name}"' if column.name in present else "null::varchar"
         expr, invalid, reason = parse_sql(column, raw, mark)
         value, missing = f"v_{column.name}", f"m_{column.name}"
