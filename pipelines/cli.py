@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--marts", type=Path, default=d.marts)
     p.add_argument("--pdf", action="store_true", help="also write one PDF board pack")
 
+    p = sub.add_parser("docs", help="write the data dictionary (dbt docs, offline) beside the report")
+    p.add_argument("--warehouse", type=Path, default=d.warehouse)
+    p.add_argument("--marts", type=Path, default=d.marts)
+
     p = sub.add_parser("server", help="start the Prefect server for scheduled runs (127.0.0.1)")
     p.add_argument("--port", type=int, default=run_config()["server_port"])
     return parser
@@ -158,6 +162,7 @@ def _run(args) -> int:
     print(result.gate.summary)
     print(f"Offentliggjort / published: {result.published}")
     print(f"Rapport / report: {result.report}")
+    print(f"Datakatalog / data dictionary: {result.docs}")
     print(progress.summary(result.timings, time.perf_counter() - _STARTED))
     return EXIT_OK
 
@@ -183,6 +188,13 @@ def _gate(args) -> int:
                     run_id="manual")
     print(gate.summary)
     return EXIT_OK if gate.passed else EXIT_GATE_FAILED
+
+
+def _docs(args) -> int:
+    from pipelines.docs_site import build_docs_site
+
+    print(f"Datakatalog / data dictionary: {build_docs_site(args.warehouse, args.marts / 'docs')}")
+    return EXIT_OK
 
 
 def _report(args) -> int:
@@ -229,7 +241,8 @@ def _require_raw(raw: Path) -> None:
 
 COMMANDS = {
     "sample": _sample, "ingest": _ingest, "build": _build, "run": _run,
-    "gate": _gate, "report": _report, "serve": _serve, "server": _server, "status": _status,
+    "gate": _gate, "report": _report, "docs": _docs, "serve": _serve, "server": _server,
+    "status": _status,
 }
 
 def console() -> None:

@@ -29,6 +29,7 @@ class RunResult:
     gate: object | None = None
     published: Path | None = None
     report: Path | None = None
+    docs: Path | None = None  # the data dictionary (dbt docs, offline) beside the report
     timings: dict[str, float] = field(default_factory=dict)
     nothing_new: str | None = None  # why nothing was rebuilt or published
 
@@ -113,6 +114,13 @@ def report_task(published: Path, out_dir: Path) -> Path:
     return build_report(published, out_dir)
 
 
+@task(name="data-dictionary", cache_policy=NO_CACHE)
+def docs_task(warehouse: Path, out_dir: Path) -> Path:
+    from pipelines.docs_site import build_docs_site
+
+    return build_docs_site(warehouse, out_dir)
+
+
 def _wait_for_warehouse(paths: Paths) -> None:
     """Before each step that opens the warehouse: another process (an open SQL session) may hold it."""
     wait_for_warehouse(paths.warehouse, float(run_config()["warehouse_wait_seconds"]))
@@ -154,6 +162,9 @@ def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
             result.published = publish_task(paths.warehouse, paths.marts, run_id, result.gate, started_at)
         with watch.stage("rapport"):
             result.report = report_task(result.published, paths.report)
+        with watch.stage("datakatalog"):
+            _wait_for_warehouse(paths)
+            result.docs = docs_task(paths.warehouse, paths.marts / "docs")
         result.timings = dict(watch.timings)
         return result
 
