@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 BENCH_DIR = Path(__file__).resolve().parent
 SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
 
@@ -259,7 +259,7 @@ class Writer:
 
 
 def write_deliveries(out: Path, scale: Scale) -> dict:
-    """Write base/ (scale.months months) and extra/ (the next month); rows per source."""
+    """Write base/ (scale.months months) and extra/ (the next month); rows per part and source."""
     rng = np.random.default_rng(scale.seed)
     first = _month_index(scale.last_month) - scale.months + 1
     total = scale.months + 1
@@ -269,10 +269,11 @@ def write_deliveries(out: Path, scale: Scale) -> dict:
     writer.table("activities", activities.drop(columns=["weekday", "partner_share"]))
     writer.table("statuses", pd.DataFrame({"code": np.arange(len(STATUSES), dtype=np.int8),
                                            "status": STATUSES}))
-    rows = dict.fromkeys(SOURCES, 0)
+    counts = {"base": dict.fromkeys(SOURCES, 0), "extra": dict.fromkeys(SOURCES, 0)}
     status = np.full(pop.flat.size, -1, dtype=np.int8)  # none yet: drawn when first needed
     for m in range(total):
-        folder = out / ("base" if m < scale.months else "extra")
+        part = "base" if m < scale.months else "extra"
+        folder, rows = out / part, counts[part]
         year, month0 = divmod(first + m, 12)
         label = _label(first + m)
         who = pop.present(m)
@@ -308,7 +309,7 @@ def write_deliveries(out: Path, scale: Scale) -> dict:
             "p.cpr, f.rolle from month_frame f join activities a using (act) "
             "left join persons p using (pid) order by f.day, f.act, f.row_order",
             folder / "deltagelse" / f"deltagelse_{label}.csv")
-    return rows
+    return counts
 
 
 def _age_band(age: np.ndarray) -> np.ndarray:
