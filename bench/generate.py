@@ -36,7 +36,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 4
 BENCH_DIR = Path(__file__).resolve().parent
 SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
 
@@ -47,7 +47,7 @@ RESIDENTS_PER_AFDELING = 250
 RESIDENTS_PER_ACTIVITY = 175
 POOL_REGULARS, POOL_VOLUNTEERS = 12, 3
 SCHOOL_DAYS = {1: 20, 2: 15, 3: 21, 4: 17, 5: 18, 6: 18, 8: 15, 9: 22, 10: 17, 11: 21, 12: 15}
-DELAFTALER = ("uddannelse og livschancer", "beskæftigelse", "sammenhængskraft og medborgerskab")
+DELAFTALER = ("U", "B", "S")  # the contract's letters for the three delaftaler
 PARTNERS = ("Ungdommens Røde Kors", "FOF Viborg", "Jobcenter Viborg", "Houlkærskolen", "DGI")
 
 # Age bands at the start (share, low, high) and of newcomers: social housing, plausible only.
@@ -222,39 +222,39 @@ def _cpr_parts(rng: np.random.Generator, birth: np.ndarray, male: np.ndarray):
     return day * 10000 + month * 100 + year % 100, century_digit * 1000 + middle * 10 + last
 
 
+def _sql_list(values) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
 class Writer:
-    """One DuckDB connection formatting and writing every CSV file (`COPY ... TO`)."""
+    """One DuckDB connection formatting and writing every CSV file (`COPY ... TO`).
+
+    Each file is one scan of a frame of integers (no join, so the rows keep the frame's order and
+    the bytes are the same every time); CPR numbers, names and codes are formatted in SQL."""
 
     def __init__(self, pop: Population):
         self.pop = pop
         self.con = duckdb.connect()
-        persons = pd.DataFrame({
-            "pid": np.arange(pop.flat.size),
-            "cpr_date": pop.cpr_date, "cpr_serial": pop.cpr_serial,
-            "area": pop.area, "afdeling": pop.afdeling,
-        })
-        self.con.register("persons_frame", persons)
-        self.con.execute("""
-            create table persons as select pid,
-                printf('%06d-%04d', cpr_date, cpr_serial) as cpr,
-                printf('Boligområde %03d', area + 1) as boligomraade,
-                cast(afdeling % 1000 + 1 as varchar) as afdeling,
-                printf('Boligselskab %02d', area % 20 + 1) as boligselskab,
-                printf('%s Skole', printf('Boligområde %03d', area + 1)) as skole
-            from persons_frame order by pid
-        """)
-        self.con.unregister("persons_frame")
+        self.con.execute("create macro cpr(d, s) as if(d < 0, null, printf('%06d-%04d', d, s))")
+        self.con.execute("create macro area_name(a) as printf('Område %03d', a + 1)")
 
-    def table(self, name: str, frame: pd.DataFrame) -> None:
-        self.con.register("frame", frame)
-        self.con.execute(f"create table {name} as select * from frame")
-        self.con.unregister("frame")
+    def frame(self, pid: np.ndarray, **columns) -> pd.DataFrame:
+        """`columns` plus the person's CPR parts, area and afdeling (pid -1: no person)."""
+        known = pid >= 0
+        safe = np.where(known, pid, 0)
+        return pd.DataFrame({
+            "cpr_date": np.where(known, self.pop.cpr_date[safe], -1),
+            "cpr_serial": self.pop.cpr_serial[safe],
+            "area": self.pop.area[safe],
+            "afdeling": self.pop.afdeling[safe] % 1000 + 1,
+            **columns,
+        })
 
     def copy(self, frame: pd.DataFrame, select: str, path: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con.register("month_frame", frame)
-        self.con.execute(f"copy ({select}) to '{path}' (header, delimiter ',')")
-        self.con.unregister("month_frame")
+        self.con.register("f", frame)
+        self.con.execute(f"copy ({select} from f) to '{path}' (header, delimiter ',')")
+        self.con.unregister("f")
         return len(frame)
 
 
@@ -265,10 +265,7 @@ def write_deliveries(out: Path, scale: Scale) -> dict:
     total = scale.months + 1
     pop = Population(rng, scale.residents, total, first)
     writer = Writer(pop)
-    activities, pools = _activities(rng, pop)
-    writer.table("activities", activities.drop(columns=["weekday", "partner_share"]))
-    writer.table("statuses", pd.DataFrame({"code": np.arange(len(STATUSES), dtype=np.int8),
-                                           "status": STATUSES}))
+    pools = _activities(rng, pop)
     counts = {"base": dict.fromkeys(SOURCES, 0), "extra": dict.fromkeys(SOURCES, 0)}
     status = np.full(pop.flat.size, -1, dtype=np.int8)  # none yet: drawn when first needed
     for m in range(total):
@@ -279,35 +276,35 @@ def write_deliveries(out: Path, scale: Scale) -> dict:
         who = pop.present(m)
         age = pop.age(m, who)
         rows["beboere"] += writer.copy(
-            pd.DataFrame({"pid": who}),
-            f"select '{label}' as periode, p.cpr, p.boligomraade, p.afdeling, p.boligselskab "
-            "from month_frame join persons p using (pid) order by pid",
+            writer.frame(who),
+            f"select '{label}' as periode, cpr(cpr_date, cpr_serial) as cpr, "
+            "area_name(area) as boligomraade, afdeling",
             folder / "beboere" / f"beboere_{label}.csv")
         status = _step_status(rng, pop, status, m)
         working_age = who[(age >= 16) & (age <= 66)]
         rows["beskaeftigelse"] += writer.copy(
-            pd.DataFrame({"pid": working_age, "code": status[working_age]}),
-            f"select '{label}' as periode, p.cpr, s.status from month_frame f join persons p using (pid) "
-            "join statuses s on s.code = f.code order by pid",
+            writer.frame(working_age, code=status[working_age]),
+            f"select '{label}' as periode, cpr(cpr_date, cpr_serial) as cpr, "
+            f"{_sql_list(STATUSES)}[code + 1] as status",
             folder / "beskaeftigelse" / f"beskaeftigelse_{label}.csv")
         if month0 + 1 in SCHOOL_DAYS:
             rows["skole"] += writer.copy(
-                _pupils(rng, pop, m, who, age, month0 + 1),
-                f"select '{label}' as periode, p.cpr, p.skole, f.klassetrin, f.skoledage, f.fravaersdage "
-                "from month_frame f join persons p using (pid) order by pid",
+                _pupils(rng, writer, m, who, month0 + 1),
+                f"select '{label}' as periode, cpr(cpr_date, cpr_serial) as cpr, "
+                "printf('Skole %03d', area + 1) as skole, klassetrin, skoledage, fravaersdage",
                 folder / "skole" / f"skole_{label}.csv")
         if month0 + 1 == 6 and m < scale.months:
-            school_year = f"{year - 1}/{year % 100:02d}"
             rows["karakterer"] += writer.copy(
-                _exams(rng, pop, m, who, age),
-                f"select '{school_year}' as skoleaar, p.cpr, f.fag, f.karakter "
-                "from month_frame f join persons p using (pid) order by pid, fag",
+                _exams(rng, writer, m, who),
+                f"select '{year - 1}/{year % 100:02d}' as skoleaar, cpr(cpr_date, cpr_serial) as cpr, "
+                "if(matematik, 'matematik', 'dansk') as fag, karakter",
                 folder / "karakterer" / f"karakterer_{year - 1}-{year % 100:02d}.csv")
         rows["deltagelse"] += writer.copy(
-            _participation(rng, pop, activities, pools, m, year, month0 + 1),
-            f"select make_date({year}, {month0 + 1}, f.day) as dato, a.aktivitet_id, a.aktivitet, a.delaftale, a.boligomraade, f.partner, "
-            "p.cpr, f.rolle from month_frame f join activities a using (act) "
-            "left join persons p using (pid) order by f.day, f.act, f.row_order",
+            _participation(rng, writer, pools, m, year, month0 + 1),
+            f"select make_date({year}, {month0 + 1}, day) as dato, printf('A%05d', act + 1) as aktivitet_id, "
+            f"printf('Aktivitet %d', act + 1) as aktivitet, {_sql_list(DELAFTALER)}[act % 3 + 1] as delaftale, "
+            f"area_name(act_area) as boligomraade, if(partner < 0, null, {_sql_list(PARTNERS)}[partner + 1]) "
+            "as partner, cpr(cpr_date, cpr_serial) as cpr, if(frivillig, 'frivillig', 'deltager') as rolle",
             folder / "deltagelse" / f"deltagelse_{label}.csv")
     return counts
 
@@ -338,68 +335,72 @@ def _klassetrin(pop: Population, m: int, who: np.ndarray) -> np.ndarray:
     return school_year_start - pop.birth_year[who] - 6
 
 
-def _pupils(rng, pop: Population, m: int, who, age, month: int) -> pd.DataFrame:
+def _pupils(rng, writer: Writer, m: int, who, month: int) -> pd.DataFrame:
+    pop = writer.pop
     grade = _klassetrin(pop, m, who)
     pupil = ((grade >= 0) & (grade <= 9)) | ((grade == 10) & pop.tenth_grade[who])
     who, grade = who[pupil], grade[pupil]
     days = SCHOOL_DAYS[month]
     absent = np.round(2 * days * pop.absence[who] * rng.gamma(2.0, 0.5, who.size)) / 2
-    return pd.DataFrame({"pid": who, "klassetrin": grade, "skoledage": days,
-                         "fravaersdage": np.minimum(absent, days)})
+    return writer.frame(who, klassetrin=grade, skoledage=np.full(who.size, days),
+                        fravaersdage=np.minimum(absent, days))
 
 
-def _exams(rng, pop: Population, m: int, who, age) -> pd.DataFrame:
-    ninth = who[_klassetrin(pop, m, who) == 9]
-    frames = []
-    for subject in ("dansk", "matematik"):
-        grade = np.clip(pop.ability[ninth] + rng.normal(0, 1.5, ninth.size), -3, 12)
-        frames.append(pd.DataFrame({"pid": ninth, "fag": subject, "karakter": np.round(grade, 1)}))
-    return pd.concat(frames, ignore_index=True)
+def _exams(rng, writer: Writer, m: int, who) -> pd.DataFrame:
+    """dansk and matematik for each 9th-grader present in June (rows: pupil by pupil)."""
+    ninth = np.repeat(who[_klassetrin(writer.pop, m, who) == 9], 2)
+    grade = np.clip(writer.pop.ability[ninth] + rng.normal(0, 1.5, ninth.size), -3, 12)
+    return writer.frame(ninth, matematik=np.arange(ninth.size) % 2 == 1, karakter=np.round(grade, 1))
 
 
-def _activities(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
-    """Activities per area with a weekday and pools of flats (regulars, volunteers)."""
-    rows, pools = [], []
-    for area in range(pop.n_areas):
-        flats = np.flatnonzero(pop.flat_area == area)
-        for _ in range(max(1, round(flats.size / RESIDENTS_PER_ACTIVITY))):
-            act = len(rows)
-            rows.append({"act": act, "aktivitet_id": f"A{act + 1:05d}",
-                         "aktivitet": f"Aktivitet {act + 1} i Boligområde {area + 1:03d}",
-                         "delaftale": DELAFTALER[act % 3], "boligomraade": f"Boligområde {area + 1:03d}",
-                         "weekday": int(rng.integers(0, 5)), "partner_share": float(rng.uniform(0.1, 0.5))})
-            size = min(flats.size, POOL_REGULARS + POOL_VOLUNTEERS)
-            members = rng.choice(flats, size=size, replace=False)
-            volunteers = min(POOL_VOLUNTEERS, max(size - 1, 0))
-            pools.append((members, np.arange(size) < volunteers))
-    return pd.DataFrame(rows), pools
+def _activities(rng: np.random.Generator, pop: Population):
+    """Activities per area (a weekday, a partner share) and their pools of flats, as flat arrays:
+    the pool of activity `a` is members[start[a]:start[a] + size[a]], its first ones volunteers."""
+    per_area = np.bincount(pop.flat_area, minlength=pop.n_areas)
+    n_acts = np.maximum(1, np.round(per_area / RESIDENTS_PER_ACTIVITY)).astype(np.int64)
+    act_area = np.repeat(np.arange(pop.n_areas), n_acts)
+    size = np.minimum(per_area[act_area], POOL_REGULARS + POOL_VOLUNTEERS)
+    first_flat = np.r_[0, np.cumsum(per_area)[:-1]]  # flats are sorted by area
+    # members: distinct flats of the activity's area (random offsets without repetition)
+    within = np.concatenate([rng.choice(per_area[a], size=k, replace=False) for a, k in zip(act_area, size)])
+    members = np.repeat(first_flat[act_area], size) + within
+    start = np.r_[0, np.cumsum(size)[:-1]]
+    rank = np.arange(members.size) - np.repeat(start, size)
+    volunteer = rank < np.minimum(POOL_VOLUNTEERS, np.maximum(size - 1, 0))[np.repeat(np.arange(size.size), size)]
+    return {"area": act_area, "weekday": rng.integers(0, 5, act_area.size),
+            "partner_share": rng.uniform(0.1, 0.5, act_area.size),
+            "start": start, "size": size, "members": members, "volunteer": volunteer}
 
 
-def _participation(rng, pop: Population, activities: pd.DataFrame, pools, m: int, year: int, month: int):
+def _participation(rng, writer: Writer, pools: dict, m: int, year: int, month: int) -> pd.DataFrame:
     """One row per person and session, plus one per unregistered guest (pid -1)."""
-    occupant = pop.occupant_of_flat(m)
+    occupant = writer.pop.occupant_of_flat(m)
     n_days = calendar.monthrange(year, month)[1]
     weekday_of_day = np.array([calendar.weekday(year, month, d) for d in range(1, n_days + 1)])
-    parts = []
-    for act, (members, volunteer) in enumerate(pools):
-        days = np.flatnonzero(weekday_of_day == activities.at[act, "weekday"]) + 1
-        if days.size == 0:
-            continue
-        attend = rng.random((days.size, members.size)) < np.where(volunteer, 0.8, 0.55)
-        day_index, member_index = np.nonzero(attend)
-        guests = rng.poisson(1.5, days.size)
-        partner = np.where(rng.random(days.size) < activities.at[act, "partner_share"],
-                           rng.integers(0, len(PARTNERS), days.size), -1)
-        day_all = np.r_[day_index, np.repeat(np.arange(days.size), guests)]
-        parts.append(pd.DataFrame({
-            "act": act,
-            "day": days[day_all],
-            "pid": np.r_[occupant[members[member_index]], np.full(guests.sum(), -1)],
-            "frivillig": np.r_[volunteer[member_index], np.zeros(guests.sum(), dtype=bool)],
-            "partner_code": partner[day_all],
-        }))
-    frame = pd.concat(parts, ignore_index=True)
-    frame["row_order"] = np.arange(len(frame))
-    frame["partner"] = np.array((None, *PARTNERS), dtype=object)[frame["partner_code"] + 1]
-    frame["rolle"] = np.where(frame["frivillig"], "frivillig", "deltager")
-    return frame[["act", "day", "pid", "partner", "rolle", "row_order"]]
+    # sessions: every (activity, day of the month on its weekday)
+    days_per_weekday = [np.flatnonzero(weekday_of_day == w) + 1 for w in range(5)]
+    sessions_per_act = np.array([days_per_weekday[w].size for w in range(5)])[pools["weekday"]]
+    session_act = np.repeat(np.arange(sessions_per_act.size), sessions_per_act)
+    session_rank = np.arange(session_act.size) - np.repeat(np.r_[0, np.cumsum(sessions_per_act)[:-1]],
+                                                            sessions_per_act)
+    day_table = np.stack([np.r_[d, np.zeros(5 - d.size, dtype=np.int64)] for d in days_per_weekday])
+    session_day = day_table[pools["weekday"][session_act], session_rank]
+    # pool members per session, each attending with a probability
+    size = pools["size"][session_act]
+    row_session = np.repeat(np.arange(session_act.size), size)
+    member = np.repeat(pools["start"][session_act], size) + (
+        np.arange(row_session.size) - np.repeat(np.r_[0, np.cumsum(size)[:-1]], size))
+    volunteer = pools["volunteer"][member]
+    attend = rng.random(member.size) < np.where(volunteer, 0.8, 0.55)
+    row_session, member, volunteer = row_session[attend], member[attend], volunteer[attend]
+    guests = rng.poisson(1.5, session_act.size)
+    guest_session = np.repeat(np.arange(session_act.size), guests)
+    partner = np.where(rng.random(session_act.size) < pools["partner_share"][session_act],
+                       rng.integers(0, len(PARTNERS), session_act.size), -1)
+    session = np.r_[row_session, guest_session]
+    pid = np.r_[occupant[pools["members"][member]], np.full(guest_session.size, -1)]
+    frivillig = np.r_[volunteer, np.zeros(guest_session.size, dtype=bool)]
+    order = np.lexsort((np.arange(session.size), session_act[session], session_day[session]))
+    session = session[order]
+    return writer.frame(pid[order], act=session_act[session], act_area=pools["area"][session_act[session]],
+                        day=session_day[session], partner=partner[session], frivillig=frivillig[order])
