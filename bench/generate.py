@@ -234,7 +234,8 @@ class Writer:
 
     def __init__(self, pop: Population):
         self.pop = pop
-        self.con = duckdb.connect(config={"enable_progress_bar": False})
+        self.con = duckdb.connect()
+        self.con.execute("set enable_progress_bar = false")
         self.con.execute("create macro cpr(d, s) as if(d < 0, null, printf('%06d-%04d', d, s))")
         self.con.execute("create macro area_name(a) as printf('Område %03d', a + 1)")
 

@@ -46,7 +46,8 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 def floor(args: dict) -> dict:
     """The input floor: DuckDB reading every delivery file once."""
     raw, rows = Path(args["raw"]), 0
-    with duckdb.connect(config={"enable_progress_bar": False}) as con:
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         for source in SOURCES:
             pattern = str(raw / source / "*.csv")
             rows += con.execute(f"select count(*) from read_csv('{pattern}', header = true, "
