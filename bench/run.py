@@ -82,6 +82,7 @@ class ScaleRun:
         return True
 
     def execute(self) -> None:
+        self.facts["load_start"] = os.getloadavg()[0]
         cached = (generate.cache_dir() / self.scale.key / "manifest.json").exists()
         folder = generate.ensure(self.scale)
         manifest = generate.manifest(folder)
@@ -156,11 +157,12 @@ def _machine() -> str:
 def markdown(run: ScaleRun) -> str:
     s, f = run.scale, run.facts
     rows = f.get("rows", {})
+    load = f"load average (1 min) {f.get('load_start', 0):.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     lines = [
         (f"### {s.name}: {s.residents:,} residents × {s.months} months "
          f"— {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}"),
         "",
-        f"- machine: {_machine()}; Python {platform.python_version()}; {_versions()}; commit {_commit()}",
+        f"- machine: {_machine()}; {load}; Python {platform.python_version()}; {_versions()}; commit {_commit()}",
         f"- input: {f.get('input_mb', 0):,.0f} MB of CSV, {sum(rows.values()):,} rows "
         f"({', '.join(f'{k} {v:,}' for k, v in rows.items())}); generated in {f.get('generated_s')} s"
         + (" (cached)" if f.get("cached") else ""),
