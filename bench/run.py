@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         run = ScaleRun(scale, work, opts)
         try:
             run.execute()
+        except Exception as error:  # noqa: BLE001 - recorded; the other scales still run
+            run.record("harness", Measured("harness", "failed", note=measure.CPR_SHAPED.sub(
+                "<cpr?>", f"{type(error).__name__}: {error}")[:300]))
         finally:
             if opts.keep is None:
                 shutil.rmtree(work, ignore_errors=True)
