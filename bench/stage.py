@@ -80,6 +80,7 @@ def dbt(args: dict) -> dict:
                            "where schema_name not in ('raw', 'ops')").fetchone()[0]
     return {"rows": int(rows or 0),
             "detail": {"nodes": len(results["results"]),
+                       "node_seconds": round(sum(r["execution_time"] for r in results["results"]), 1),
                        "slowest": [[r["unique_id"].split(".", 2)[-1], round(r["execution_time"], 1)]
                                    for r in slowest]}}
 
