@@ -202,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: temporary, deleted)")
     opts = parser.parse_args(argv)
     opts.skip = {item.strip() for item in opts.skip.split(",") if item.strip()}
-    sections = []
     if opts.keep:
         opts.keep.mkdir(parents=True, exist_ok=True)
     for scale in _scales(opts):
@@ -214,19 +213,25 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as error:  # noqa: BLE001 - recorded; the other scales still run
             run.record("harness", Measured("harness", "failed", note=measure.CPR_SHAPED.sub(
                 "<cpr?>", f"{type(error).__name__}: {error}")[:300]))
+        except KeyboardInterrupt:  # what was measured so far is still written
+            run.record("harness", Measured("harness", "interrupted"))
+            _append(opts.results, markdown(run))
+            raise
         finally:
             if opts.keep is None:
                 shutil.rmtree(work, ignore_errors=True)
-        sections.append(markdown(run))
-        print("\n" + sections[-1], flush=True)
-    opts.results.parent.mkdir(parents=True, exist_ok=True)
-    new_file = not opts.results.exists()
-    with opts.results.open("a") as results:
-        if new_file:
-            results.write(RESULTS_HEADER)
-        results.write("\n" + "\n".join(sections))
-    print(f"appended to {opts.results}")
+        _append(opts.results, markdown(run))
     return 0
+
+
+def _append(path: Path, section: str) -> None:
+    """Print the section and append it to the results file (created with its header)."""
+    print("\n" + section, flush=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new_file = not path.exists()
+    with path.open("a") as results:
+        results.write((RESULTS_HEADER if new_file else "") + "\n" + section)
+    print(f"appended to {path}", flush=True)
 
 
 RESULTS_HEADER = """# Benchmark results (`make bench`)
