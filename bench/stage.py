@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.catalogue import source_names
+
 ROWS = {
     "floor": "delivery rows scanned",
     "ingest": "delivery rows read",
@@ -28,7 +30,6 @@ ROWS = {
     "report": "indicator_values rows read",
     "evaluator": "rows returned",
 }
-SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
 EVALUATOR_RUNS = 20
 EVALUATOR_QUERY = """
     select area, period, value, is_suppressed from indicator_values
@@ -48,7 +49,7 @@ def floor(args: dict) -> dict:
     raw, rows = Path(args["raw"]), 0
     with duckdb.connect() as con:
         con.execute("set enable_progress_bar = false")
-        for source in SOURCES:
+        for source in source_names():
             pattern = str(raw / source / "*.csv")
             rows += con.execute(f"select count(*) from read_csv('{pattern}', header = true, "
                                 "all_varchar = true)").fetchone()[0]
