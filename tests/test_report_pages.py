@@ -353,6 +353,20 @@ def test_the_years_come_from_the_published_catalogue(world, tmp_path):
         assert f"Baseline {old}" not in index and f"Mål {old}" not in index
 
 
+def test_indicators_with_different_years_get_headings_without_a_year(world, tmp_path):
+    iid = query(world.published, "select min(indicator_id) from indicators")[0][0]
+    _, report = build_copy(world.published, tmp_path, None,
+                           f"update indicators set baseline_year = baseline_year - 1 "
+                           f"where indicator_id = '{iid}'")
+    index = visible_text((report / "index.html").read_text(encoding="utf-8"))
+    years = query(world.published, "select distinct baseline_year, target_year from indicators")
+    for baseline_year, target_year in years:
+        assert f"Baseline {baseline_year}" not in index and f"Mål {target_year}" not in index
+        assert f"{baseline_year + 1}–{target_year}" not in index  # no plan period either
+    assert "()" not in index
+    assert "Seneste 12 måneder sammenlignet med baseline og målet." in index
+
+
 def test_progress_chart_marks_where_the_published_straight_line_is(built, page):
     fig = page["index.html"].figures["fig-fremskridt"]
     marks = trace(fig, role="expected")
