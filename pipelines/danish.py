@@ -1,10 +1,15 @@
 """Danish numbers, the one formatter of the project (report, quality gate): decimal comma,
-thousands dot, typographic minus (`1.234,6`, `−0,4`), `–` for a missing number."""
+thousands dot, typographic minus (`1.234,6`, `−0,4`), `–` for a missing number; and the
+Danish month names both use."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)
 MINUS = "\u2212"  # typographic minus: "−2,1"
 MISSING = "–"
 

@@ -5,24 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipelines.danish import MONTHS as MONTH_NAMES_DA
 from pipelines.danish import compact as number_da
 from pipelines.danish import share_percent as percent_da
 
 MAX_EXAMPLES = 5
-MONTH_NAMES_DA = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 def threshold_texts(config: dict, disclosure_k: int) -> dict[str, str]:

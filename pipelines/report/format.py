@@ -6,12 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from pipelines.danish import is_missing, number
+from pipelines.danish import MONTHS, is_missing, number
 
-MONTHS = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)
 SHORT_MONTHS = (
     "jan.", "feb.", "mar.", "apr.", "maj", "jun.",
     "jul.", "aug.", "sep.", "okt.", "nov.", "dec.",

@@ -119,8 +119,8 @@ def plan_context(published: Published) -> dict:
     """The plan's years from the published catalogue, and its name: the plan runs from the year
     after the baseline to the target year (`Helhedsplan 2025–2029`)."""
     years = published.plan_years
-    if years is None:  # indicators with different years: each row names its own
-        return {"baseline_year": "", "target_year": "", "plan_period": ""}
+    if years is None:  # indicators with different years: headings without a year
+        return {"baseline_year": None, "target_year": None, "plan_period": None}
     baseline_year, target_year = years
     return {"baseline_year": baseline_year, "target_year": target_year,
             "plan_period": f"{baseline_year + 1}–{target_year}"}
