@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from test_dbt_raw_fixture import random_raw, write_raw
 
-from pipelines import transform
+from pipelines import catalogue, transform
 
 WORK = {"beskaeftiget", "selvstaendig", "fleksjob"}
 WORK_OR_EDU = WORK | {"under_uddannelse"}
@@ -160,8 +160,26 @@ def label(month: pd.Period, period_type: str) -> str:
             "year": f"{month.year}"}[period_type]
 
 
-def periods_of(panel: pd.PeriodIndex, snapshots: set, indicator_id: str) -> list[dict]:
+NOT_EXPECTED = {"skole": {7}}  # the data contract: no school delivery in July
+
+
+def delivered(raw: dict[str, pd.DataFrame]) -> dict[str, set]:
+    """Per source, the months (karakterer: the exam years) some loaded row supplies."""
+    out = {s: set(f["month"]) for s, f in raw.items() if "month" in f}
+    out["karakterer"] = set(raw["karakterer"]["exam_year"].astype(int))
+    return out
+
+
+def month_complete(month: pd.Period, sources: tuple[str, ...], have: dict[str, set]) -> bool:
+    """docs/indicators.md, Completeness: every monthly source the indicator reads has a delivery
+    for the month, unless the contract expects none that month."""
+    return all(month in have[s] or month.month in NOT_EXPECTED.get(s, set())
+               for s in sources if s != "karakterer")
+
+
+def periods_of(panel: pd.PeriodIndex, have: dict[str, set], indicator_id: str) -> list[dict]:
     """Every period of the panel with the months whose rows it sums and its completeness."""
+    sources = catalogue.indicator(indicator_id).sources
     out = []
     for period_type in ["year"] if indicator_id == "U_DANSK_MAT_02" else ["month", "quarter", "year"]:
         groups: dict[str, list[pd.Period]] = {}
@@ -171,13 +189,14 @@ def periods_of(panel: pd.PeriodIndex, snapshots: set, indicator_id: str) -> list
             if indicator_id == "U_DANSK_MAT_02":  # exam year: the June snapshot places pupils
                 june = pd.Period(f"{period}-06", "M")
                 out.append({"period_type": period_type, "period": period, "months": [june],
-                            "is_complete": june in snapshots})
+                            "is_complete": june in have["beboere"] and int(period) in have["karakterer"]})
                 continue
             calendar_months = {"month": 1, "quarter": 3, "year": 12}[period_type]
-            complete = len(months) == calendar_months and all(m in snapshots for m in months)
+            complete_months = [m for m in months if month_complete(m, sources, have)]
+            complete = len(months) == calendar_months and len(complete_months) == len(months)
             used = months
             if indicator_id == "S_AKTIVE_FRIVILLIGE" and period_type != "month":
-                used = [m for m in months if m in snapshots][-1:]  # a stock: its last month
+                used = complete_months[-1:]  # a stock: its last complete month
             out.append({"period_type": period_type, "period": period, "months": used,
                         "is_complete": complete})
     return out
@@ -185,6 +204,7 @@ def periods_of(panel: pd.PeriodIndex, snapshots: set, indicator_id: str) -> list
 
 def cells(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     snapshots = set(raw["beboere"]["month"])
+    have = delivered(raw)
     panel = pd.period_range(min(snapshots), max(snapshots), freq="M")
     resident_areas = sorted(raw["beboere"]["boligomraade"].unique())
     session_areas = sorted(set(resident_areas) | set(raw["deltagelse"]["boligomraade"]))
@@ -193,7 +213,7 @@ def cells(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
         person_based = indicator_id != "S_BROBYGNING"
         sexes = ["female", "male", "all"] if person_based else ["all"]
         areas = (resident_areas if person_based else session_areas) + ["all"]
-        periods = periods_of(panel, snapshots, indicator_id)
+        periods = periods_of(panel, have, indicator_id)
         feeding = pd.DataFrame([(p["period_type"], p["period"], m) for p in periods
                                 for m in p["months"]], columns=["period_type", "period", "month"])
         rows = frame.merge(feeding, on="month")

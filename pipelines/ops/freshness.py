@@ -30,7 +30,10 @@ def nothing_new(warehouse: Path, published: Path) -> dict | None:
     if last is None:
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        current = _source_files(con)
+        try:
+            current = _source_files(con)
+        except duckdb.CatalogException:  # never built (no audit views yet): everything is new
+            return None
     return last if _key(current) == _key(last["source_files"]) else None
 
 
