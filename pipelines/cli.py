@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--marts", type=Path, default=d.marts)
     p.add_argument("--pdf", action="store_true", help="also write one PDF board pack")
 
+    p = sub.add_parser("history", help="list the publications (date, run, code, data month, gate, copy)")
+    p.add_argument("--marts", type=Path, default=d.marts)
+
     p = sub.add_parser("docs", help="write the data dictionary (dbt docs, offline) beside the report")
     p.add_argument("--warehouse", type=Path, default=d.warehouse)
     p.add_argument("--marts", type=Path, default=d.marts)
@@ -190,6 +193,13 @@ def _gate(args) -> int:
     return EXIT_OK if gate.passed else EXIT_GATE_FAILED
 
 
+def _history(args) -> int:
+    from pipelines.history import publications, render
+
+    print(render(publications(args.marts)))
+    return EXIT_OK
+
+
 def _docs(args) -> int:
     from pipelines.docs_site import build_docs_site
 
@@ -241,7 +251,7 @@ def _require_raw(raw: Path) -> None:
 
 COMMANDS = {
     "sample": _sample, "ingest": _ingest, "build": _build, "run": _run,
-    "gate": _gate, "report": _report, "docs": _docs, "serve": _serve, "server": _server,
+    "gate": _gate, "report": _report, "docs": _docs, "history": _history, "serve": _serve, "server": _server,
     "status": _status,
 }
 
