@@ -3,7 +3,6 @@ run, code version, data month, gate result and dated copy, read from the publish
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import duckdb
@@ -49,4 +48,3 @@ def test_history_lists_each_publication_with_its_data_month_and_copy(world, tmp_
     (copy.marts / "history" / copies[0]).unlink()  # pruned: the run is still listed
     assert main(["history", "--marts", str(copy.marts)]) == 0
     assert "kopien er slettet" in capsys.readouterr().out.splitlines()[1]
-    shutil.rmtree(copy.marts / "history")
