@@ -32,8 +32,9 @@ def start_log(folder: Path, command: str) -> Path:
     """Route every log record to a new owner-only file; only the pipeline's warnings to the terminal."""
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = folder / f"helhedsplan-{command}-{stamp}-{os.getpid()}.log"
+    # Letters between the digit runs: "HHMMSS-pid" alone has a CPR number's shape.
+    stamp = dt.datetime.now().strftime("%Y-%m-%dT%H%M%S")
+    path = folder / f"helhedsplan-{command}-{stamp}-pid{os.getpid()}.log"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.close(fd)
     root = logging.getLogger()
