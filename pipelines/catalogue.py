@@ -168,6 +168,30 @@ def status_codes() -> dict[str, StatusCode]:
     }
 
 
+@dataclass(frozen=True)
+class CourseCode:
+    kind: str  # 'aktoer' (an actor a course coordinates) or 'afslutning' (how it ended)
+    code: str
+    sort_order: int
+    label_da: str
+    label_en: str
+    is_goal_reached: bool
+    counts_as_ended: bool
+
+
+@cache
+def course_codes(kind: str) -> tuple[CourseCode, ...]:
+    """The `forloeb` codes of one kind (seeds/course_codes.csv), in their sort order."""
+    rows = [
+        CourseCode(r["kind"], r["code"], int(r["sort_order"]), r["label_da"], r["label_en"],
+                   _bool(r["is_goal_reached"]), _bool(r["counts_as_ended"]))
+        for r in _read_csv("course_codes.csv") if r["kind"] == kind
+    ]
+    if not rows:
+        raise KeyError(f"seeds/course_codes.csv har ingen koder af arten {kind!r}")
+    return tuple(sorted(rows, key=lambda c: c.sort_order))
+
+
 @cache
 def quality_config() -> dict:
     with open(CONFIG_DIR / "quality.yml", encoding="utf-8") as handle:

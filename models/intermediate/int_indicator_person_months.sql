@@ -12,6 +12,8 @@
     'int_ind_s_aktive_frivillige',
     'int_ind_s_deltagelse',
     'int_ind_s_brobygning',
+    'int_ind_s_koordinerede_forloeb',
+    'int_ind_s_forloeb_maal_naaet',
 ] %}
 
 with

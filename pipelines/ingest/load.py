@@ -36,7 +36,7 @@ from pipelines.ingest.warehouse import RAW_TABLES, attach, check_key
 log = logging.getLogger("helhedsplan.ingest")
 WH = "wh"
 _PERIOD_HINT = re.compile(r"(\d{4})[-_]?(\d{2})(?!\d)")
-_KEY_NAMES = {"period_start": "måned", "cpr10": "person", "skoleaar": "skoleår", "fag": "fag"}
+_KEY_NAMES = {"period_start": "måned", "cpr10": "person", "skoleaar": "skoleår", "fag": "fag", "forloeb_id": "forløb"}
 
 
 @dataclass

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.catalogue import delaftaler, ingest_config, status_codes
+from pipelines.catalogue import course_codes, delaftaler, ingest_config, status_codes
 from pipelines.settings import CONFIG_DIR
 
 # any run of whitespace, incl. the no-break spaces Excel cells often hold
@@ -201,12 +201,30 @@ COLUMNS: dict[str, list[Column]] = {
         Column("cpr", "cpr", required=False),
         Column("rolle", "choice", extra={"values": ("deltager", "frivillig")}),
     ],
+    "forloeb": [
+        Column("periode", "period"),
+        Column("forloeb_id", "text"),
+        Column("cpr", "cpr"),
+        Column("startdato", "date"),
+        Column("slutdato", "date", required=False),
+        Column("aktoerer", "actors"),
+        Column("afslutning", "ending", required=False),
+    ],
 }
 
 # Rules across columns of one row, checked once each column is valid: (condition on parsed values
 # `v_<column>`, column named in the quarantine, Danish reason).
 ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     "skole": [("v_fravaersdage > v_skoledage", "fravaersdage", "større end skoledage")],
+    "forloeb": [
+        ("v_startdato > last_day(v_periode)", "startdato", "efter periodens sidste dag"),
+        ("v_slutdato < v_startdato", "slutdato", "før startdato"),
+        # a course closed before the snapshot month is not in that snapshot
+        ("v_slutdato < v_periode", "slutdato",
+         "før periodens første dag: forløbet er ikke i denne opgørelse (uden for perioden)"),
+        ("v_slutdato is not null and v_afslutning is null", "afslutning", "påkrævet, når slutdato er udfyldt"),
+        ("v_slutdato is null and v_afslutning is not null", "afslutning", "skal være tom, når slutdato er tom"),
+    ],
 }
 
 @dataclass(frozen=True)
@@ -222,7 +240,26 @@ CONFLICTS = {
     "beboere": Conflict(("period_start", "cpr10"), ("boligomraade",)),
     "beskaeftigelse": Conflict(("period_start", "cpr10")),
     "karakterer": Conflict(("skoleaar", "cpr10", "fag")),
+    "forloeb": Conflict(("period_start", "forloeb_id")),
 }
+
+
+def ending_lookup() -> dict[str, str]:
+    """How a course ended: the code or its Danish label (folded) → code (seeds/course_codes.csv)."""
+    lookup: dict[str, str] = {}
+    for row in course_codes("afslutning"):
+        lookup.update({fold(row.label_da): row.code, fold(row.code): row.code})
+    return lookup
+
+
+_LIST_SEPARATORS = "[,;|]"
+
+
+def _actors(col: str) -> str:
+    """The actor codes of a course as a sorted set: split on `,` `;` `|`, folded, empty parts left out."""
+    parts = f"regexp_split_to_array({col}, '{_LIST_SEPARATORS}')"
+    folded = f"list_transform({parts}, lambda x: {_fold('x')})"
+    return f"list_sort(list_distinct(list_filter({folded}, lambda x: x <> '')))"
 
 
 def _in_lookup(folded: str, lookup: dict[str, str]) -> str:
@@ -277,6 +314,14 @@ def parse_sql(column: Column, raw: str, mark: str = ",") -> tuple[str, str, str]
         return _in_lookup(_fold(c), lookup), "{v} is null", "ukendt statuskode"
     if kind == "delaftale":
         return _in_lookup(_fold(c), delaftale_lookup()), "{v} is null", "ukendt delaftale"
+    if kind == "actors":
+        codes = [row.code for row in course_codes("aktoer")]
+        listed = ", ".join(f"'{x}'" for x in codes)
+        unknown = f"len(list_filter({{v}}, lambda x: not list_contains([{listed}], x))) > 0"
+        return _actors(c), unknown, "ukendt aktørkode (tilladt: " + ", ".join(codes) + ")"
+    if kind == "ending":
+        codes = [row.code for row in course_codes("afslutning")]
+        return _in_lookup(_fold(c), ending_lookup()), "{v} is null", "skal være en af: " + ", ".join(codes)
     raise ValueError(f"unknown column kind {kind}")
 
 
@@ -297,6 +342,13 @@ def decimal_mark(con, source: str, present: set[str], default: str) -> str:
     return "," if comma else "." if point else default
 
 
+def _missing(column: Column, raw: str) -> str:
+    """Whether the field is empty; a list of codes is empty when it holds only separators."""
+    if column.kind == "actors":
+        return f"coalesce(regexp_replace({raw}, '[\\s\\p{{Z}},;|]+', '', 'g') = '', true)"
+    return f"coalesce({_clean(raw)} = '', true)"
+
+
 def validated_select(source: str, present: set[str], mark: str = ",") -> str:
     """SELECT over table `src` (source_row, _extra_fields, the file's columns) giving the parsed
     columns plus `_column` and `_reason` of the row's first problem (NULL when the row is valid) and
@@ -307,7 +359,7 @@ def validated_select(source: str, present: set[str], mark: str = ",") -> str:
         raw = f'"{column.name}"' if column.name in present else "null::varchar"
         expr, invalid, reason = parse_sql(column, raw, mark)
         value, missing = f"v_{column.name}", f"m_{column.name}"
-        inner += [f"{expr} as {value}", f"coalesce({_clean(raw)} = '', true) as {missing}"]
+        inner += [f"{expr} as {value}", f"{_missing(column, raw)} as {missing}"]
         outer.append(f"{value} as {'cpr10' if column.kind == 'cpr' else column.name}")
         if column.required:
             checks.append((missing, f"{column.name}: mangler (påkrævet)"))

@@ -21,6 +21,10 @@ RAW_TABLES = {
         f"period_start date not null, dato date not null, aktivitet_id varchar, aktivitet varchar, delaftale varchar,"
         f" boligomraade varchar, partner varchar, {PERSON}, rolle varchar, {LOAD}"
     ),
+    "forloeb": (
+        f"period_start date not null, forloeb_id varchar, {PERSON}, startdato date, slutdato date,"
+        f" aktoerer varchar[], afslutning varchar, {LOAD}"
+    ),
 }
 
 LOG_TABLES = {

@@ -21,6 +21,7 @@ HEADERS = {
     "karakterer": ["skoleaar", "cpr", "fag", "karakter"],
     "beskaeftigelse": ["periode", "cpr", "status"],
     "deltagelse": ["dato", "aktivitet_id", "aktivitet", "delaftale", "boligomraade", "partner", "cpr", "rolle"],
+    "forloeb": ["periode", "forloeb_id", "cpr", "startdato", "slutdato", "aktoerer", "afslutning"],
 }
 
 
