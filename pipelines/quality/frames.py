@@ -117,7 +117,9 @@ def delivery_months(ctx: FrameContext) -> pd.DataFrame:
     """One row per month of the panel: which sources arrived; the employment extract's coverage."""
     con, config = ctx.con, ctx.config
     months = _panel_months(con)
-    present = {source: _months(con, source) for source in ("beboere", "beskaeftigelse", "skole")}
+    present = {source: _months(con, source) for source in ("beboere", "beskaeftigelse", "skole", "forloeb")}
+    # the case register is judged from its first snapshot on: months before it are no gap
+    first_forloeb = min(present["forloeb"], default=None)
     low_age, high_age = config["employment_coverage_ages"]
     coverage = {}
     if months and _table_exists(con, "raw", "beskaeftigelse"):
@@ -149,6 +151,8 @@ def delivery_months(ctx: FrameContext) -> pd.DataFrame:
                 "has_beskaeftigelse": month in present["beskaeftigelse"],
                 "skole_expected": month.month not in config["months_without_school"],
                 "has_skole": month in present["skole"],
+                "forloeb_expected": first_forloeb is not None and month >= first_forloeb,
+                "has_forloeb": month in present["forloeb"],
                 "residents_in_age_band": residents,
                 "residents_in_extract": covered,
                 "employment_coverage": covered / residents if residents else None,
@@ -160,6 +164,8 @@ def delivery_months(ctx: FrameContext) -> pd.DataFrame:
         "has_beskaeftigelse",
         "skole_expected",
         "has_skole",
+        "forloeb_expected",
+        "has_forloeb",
         "residents_in_age_band",
         "residents_in_extract",
         "employment_coverage",
@@ -181,7 +187,7 @@ def delivery_timeliness(ctx: FrameContext) -> pd.DataFrame:
             expected = [
                 month
                 for month in _month_range(latest, latest_beboere)[1:]
-                if source != "skole" or month.month not in config["months_without_school"]
+                if month.month not in catalogue.sources()[source].months_not_expected
             ]
             behind = len(expected)
         rows.append(
