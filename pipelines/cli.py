@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("history", help="list the publications (date, run, code, data month, gate, copy)")
     p.add_argument("--marts", type=Path, default=d.marts)
 
+    p = sub.add_parser("revisions", help="published cells that changed between two publications, and why")
+    p.add_argument("--marts", type=Path, default=d.marts)
+    p.add_argument("--from", dest="earlier", help="run id (its start), copy name or date ÅÅÅÅ-MM-DD; default: the one before --to")
+    p.add_argument("--to", dest="later", help="as --from; default: the latest publication")
+    p.add_argument("--alle", action="store_true", help="every changed cell, not the first 10 per indicator")
+    p.add_argument("--sql", action="store_true", help="print the comparison as SQL for the DuckDB CLI instead")
+
+    p = sub.add_parser("prune", help="delete dated copies beyond config/history.yml's count (never the latest or a board meeting's)")
+    p.add_argument("--marts", type=Path, default=d.marts)
+    p.add_argument("--keep", type=int, help="copies to keep (default: keep_copies in config/history.yml)")
+    p.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
+
     p = sub.add_parser("docs", help="write the data dictionary (dbt docs, offline) beside the report")
     p.add_argument("--warehouse", type=Path, default=d.warehouse)
     p.add_argument("--marts", type=Path, default=d.marts)
@@ -200,6 +212,36 @@ def _history(args) -> int:
     return EXIT_OK
 
 
+def _revisions(args) -> int:
+    from pipelines import revisions
+
+    rows = revisions._available(args.marts)
+    later = revisions.pick(rows, args.later, -1)
+    before_later = [row for row in rows if row["published_at"] < later["published_at"]]
+    if args.earlier is None and not before_later:
+        raise RuntimeError("der er ingen offentliggørelse før den valgte --to")
+    earlier = revisions.pick(before_later if args.earlier is None else rows, args.earlier, -1)
+    if args.sql:
+        print(revisions.sql_for(earlier["copy"], later["copy"]))
+        return EXIT_OK
+    changes = revisions.compare(earlier["copy"], later["copy"])
+    print(revisions.render(changes, earlier, later, limit=None if args.alle else 10))
+    return EXIT_OK
+
+
+def _prune(args) -> int:
+    from pipelines import revisions
+
+    config = revisions.history_config()
+    keep = config["keep_copies"] if args.keep is None else args.keep
+    doomed, kept = revisions.prune(args.marts, keep, config["board_meetings"], dry_run=args.dry_run)
+    verb = "Ville slette" if args.dry_run else "Slettede"
+    print(f"{verb} {len(doomed)} kopier (beholder de {keep} nyeste):")
+    print("\n".join(f"  {path.name}" for path in doomed) or "  ingen")
+    print("Altid beholdt:\n" + ("\n".join(f"  {line}" for line in kept) or "  ingen"))
+    return EXIT_OK
+
+
 def _docs(args) -> int:
     from pipelines.docs_site import build_docs_site
 
@@ -252,7 +294,7 @@ def _require_raw(raw: Path) -> None:
 COMMANDS = {
     "sample": _sample, "ingest": _ingest, "build": _build, "run": _run,
     "gate": _gate, "report": _report, "docs": _docs, "history": _history, "serve": _serve, "server": _server,
-    "status": _status,
+    "status": _status, "revisions": _revisions, "prune": _prune,
 }
 
 def console() -> None:

@@ -175,7 +175,7 @@ def delivery_months(ctx: FrameContext) -> pd.DataFrame:
 
 def delivery_timeliness(ctx: FrameContext) -> pd.DataFrame:
     """One row per monthly source: its latest month, and how many expected months it lags."""
-    con, config = ctx.con, ctx.config
+    con = ctx.con
     beboere = _months(con, "beboere")
     latest_beboere = max(beboere) if beboere else None
     rows = []
