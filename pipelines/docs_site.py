@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from pipelines.settings import quiet_third_parties
-from pipelines.transform import _environment, dbt_args, state_dir
+from pipelines.transform import dbt_args, environment_variable, state_dir
 
 REMOTE = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["']?(?:https?:)?//""", re.IGNORECASE)
 
@@ -25,7 +25,7 @@ def build_docs_site(warehouse: Path, out_dir: Path) -> Path:
 
     warehouse = Path(warehouse).expanduser().resolve()
     args = ["docs", "generate", "--static", *dbt_args("docs", warehouse)[1:]]
-    with _environment("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
+    with environment_variable("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
         outcome = dbtRunner().invoke(args)
     if not outcome.success:
         raise RuntimeError(f"dbt docs generate fejlede: {outcome.exception or 'se dbt.log'}")

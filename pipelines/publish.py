@@ -122,7 +122,7 @@ def _published_marts() -> list[str]:
     return ["indicator_values", *delaftale_marts, *OTHER_MARTS]
 
 
-def _source_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def current_source_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """The files currently supplying each (source, period) (dbt's audit_current_deliveries)."""
     rows = con.execute(
         """
@@ -258,7 +258,7 @@ def publish(
             "gate_summary": gate_result.get("summary"),
             "gate_result": json.dumps(gate_result, ensure_ascii=False, default=str),
             "published_copy": copy_name,
-            "source_files": _source_files(con),
+            "source_files": current_source_files(con),
         }
         columns = ", ".join(run_row)
         placeholders = ", ".join("?" for _ in run_row)

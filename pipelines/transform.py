@@ -21,7 +21,7 @@ _FAILED = {"error", "fail", "runtime error", "skipped"}
 
 
 @contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
+def environment_variable(name: str, value: str) -> Iterator[None]:
     """The profile reads the warehouse path from the environment; set it for one run only."""
     previous = os.environ.get(name)
     os.environ[name] = value
@@ -91,7 +91,7 @@ def build(warehouse: Path, *, select: str | None = None, vars: dict | None = Non
         raise RuntimeError(f"dbt build: the warehouse {warehouse} does not exist (run ingest first)")
     from dbt.cli.main import dbtRunner  # heavy import: only when a build is asked for
 
-    with _environment("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
+    with environment_variable("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
         callbacks = [] if on_node is None else [_node_finished(on_node)]
         args = dbt_args("build", warehouse, select=select, vars=vars, unit_tests=unit_tests)
         outcome = dbtRunner(callbacks=callbacks).invoke(args)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.publish import _source_files
+from pipelines.publish import current_source_files
 
 
 def _key(files) -> set[tuple]:
@@ -31,7 +31,7 @@ def nothing_new(warehouse: Path, published: Path) -> dict | None:
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
         try:
-            current = _source_files(con)
+            current = current_source_files(con)
         except duckdb.CatalogException:  # never built (no audit views yet): everything is new
             return None
     return last if _key(current) == _key(last["source_files"]) else None
