@@ -21,13 +21,30 @@ def factor_of(indicator_id: str) -> float:
     return catalogue.indicator(indicator_id).factor
 
 
+def _log_file(con: duckdb.DuckDBPyConnection, source: str, path: str, **fields) -> int:
+    """One raw.load_log row as ingest writes it; `fields` override the defaults. Returns its load_id."""
+    load_id = con.execute("select max(load_id) + 1 from raw.load_log").fetchone()[0]
+    row = {
+        "load_id": load_id, "run_id": "test-run", "source": source, "file_path": path,
+        "size_bytes": 1000, "file_format": "csv;utf-8;,", "outcome": "loaded", "rows_read": 0,
+        "rows_loaded": 0, "rows_quarantined": 0, "rows_duplicate": 0, "periods": [],
+        "period_hint": None, "message": None, "rows_aliased": 0, **fields,
+    }
+    columns = ", ".join(f"${name} as {name}" for name in row)
+    con.execute(
+        f"insert into raw.load_log by name select {columns}, sha256($file_path) as sha256,"
+        " now()::timestamp as loaded_at",
+        row,
+    )
+    return load_id
+
+
 def add_file(
     con: duckdb.DuckDBPyConnection, source: str, month: date, quarantined_share: float
 ) -> str:
     """A later delivery of `source` for `month`, logged as ingest logs a loaded file that now
     supplies the month: it holds as many rows as the delivery it replaces (so no collapse) plus
     quarantined rows making `quarantined_share` of the rows read; returns its path."""
-    load_id = con.execute("select max(load_id) + 1 from raw.load_log").fetchone()[0]
     period = month.strftime("%Y-%m")
     (held,) = con.execute(
         "select rows_loaded from raw.period_log where source = ? and period = ? "
@@ -36,19 +53,8 @@ def add_file(
     ).fetchone()
     quarantined = round(held * quarantined_share / (1 - quarantined_share))
     path = f"{source}/{source}_{period}_rettet.csv"
-    con.execute(
-        """
-        insert into raw.load_log by name
-        select $id as load_id, 'test-run' as run_id, $source as source, $path as file_path,
-               sha256($path) as sha256, 1000 as size_bytes, 'csv;utf-8;,' as file_format,
-               'loaded' as outcome, $held + $q as rows_read, $held as rows_loaded,
-               $q as rows_quarantined, 0 as rows_duplicate, [$period] as periods,
-               $period as period_hint, null as message, now()::timestamp as loaded_at,
-               0 as rows_aliased
-        """,
-        {"id": load_id, "source": source, "path": path, "held": held, "q": quarantined,
-         "period": period},
-    )
+    load_id = _log_file(con, source, path, rows_read=held + quarantined, rows_loaded=held,
+                        rows_quarantined=quarantined, periods=[period], period_hint=period)
     con.execute(
         "insert into raw.period_log by name select ? as source, ? as period, ? as period_start,"
         " ? as load_id, ? as rows_loaded, null as replaced_load_id, now()::timestamp as loaded_at",
@@ -68,19 +74,8 @@ def add_file(
 
 
 def add_rejected_file(con: duckdb.DuckDBPyConnection, source: str, path: str) -> None:
-    load_id = con.execute("select max(load_id) + 1 from raw.load_log").fetchone()[0]
-    con.execute(
-        """
-        insert into raw.load_log by name
-        select ? as load_id, 'test-run' as run_id, ? as source, ? as file_path,
-               sha256(?) as sha256, 10 as size_bytes, 'xlsx' as file_format,
-               'rejected' as outcome, 0 as rows_read, 0 as rows_loaded, 0 as rows_quarantined,
-               0 as rows_duplicate, []::varchar[] as periods, null as period_hint,
-               'mangler kolonnen cpr' as message, now()::timestamp as loaded_at,
-               0 as rows_aliased
-        """,
-        [load_id, source, path, path],
-    )
+    _log_file(con, source, path, size_bytes=10, file_format="xlsx", outcome="rejected",
+              message="mangler kolonnen cpr")
 
 
 def drop_month(con: duckdb.DuckDBPyConnection, source: str, month: date) -> None:
