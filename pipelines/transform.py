@@ -37,7 +37,11 @@ def environment_variable(name: str, value: str) -> Iterator[None]:
 def state_dir(warehouse: Path) -> Path:
     """dbt's target (manifest, run results) and log folders for `warehouse`: `<name>.dbt/`."""
     warehouse = Path(warehouse).expanduser().resolve()
-    return warehouse.parent / f"{warehouse.stem}.dbt"
+    state = warehouse.parent / f"{warehouse.stem}.dbt"
+    if not state.exists():  # its logs and run results describe person-level data: owner only
+        state.mkdir(parents=True)
+        state.chmod(0o700)
+    return state
 
 
 def dbt_args(command: str, warehouse: Path, *, select: str | None = None,

@@ -76,6 +76,7 @@ def test_key_from_key_file_named_in_environment(raw, wh, tmp_path, monkeypatch):
     key_file = tmp_path / "secret" / "pseudonym.key"
     key_file.parent.mkdir()
     key_file.write_text("file-key-0123456789abcdef\n")
+    key_file.chmod(0o600)  # a key file others can read is refused
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
     assert load_key() == b"file-key-0123456789abcdef"
@@ -102,3 +103,35 @@ def test_without_environment_a_key_file_is_created_once_with_mode_0600(tmp_path,
     assert len(first) >= 32
     assert load_key() == first  # reused, not replaced
     assert key_file.read_bytes().strip() == first
+
+
+@pytest.mark.parametrize("short", ["x", "0123456789abcde"])  # 1 and 15 characters
+def test_a_key_from_the_environment_shorter_than_16_characters_is_refused(short, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, short)
+    with pytest.raises(RuntimeError, match="mindst 16 tegn") as raised:
+        load_key()
+    assert short not in str(raised.value).replace("mindst 16 tegn", "")  # the key is never quoted
+
+
+def test_a_key_file_others_can_read_is_refused_naming_the_file_and_the_fix(tmp_path, monkeypatch):
+    key_file = tmp_path / "pseudonym.key"
+    key_file.write_text("a-long-enough-key-for-the-test-0123456789\n", encoding="utf-8")
+    key_file.chmod(0o644)
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
+    with pytest.raises(RuntimeError) as raised:
+        load_key()
+    message = str(raised.value)
+    assert str(key_file) in message and "chmod 600" in message
+    assert "a-long-enough-key" not in message
+    key_file.chmod(0o600)
+    assert load_key() == b"a-long-enough-key-for-the-test-0123456789"
+
+
+def test_a_new_warehouse_and_its_folder_are_readable_by_their_owner_only(raw, tmp_path):
+    """Person-level rows (pseudonyms, birth dates) on a shared municipal machine: not world-readable."""
+    wh = tmp_path / "private" / "warehouse" / "wh.duckdb"
+    write_csv(raw, "beboere", "beboere_2024-01.csv", [["2024-01", form(cpr10(dt.date(1980, 1, 2))), "A", "1", ""]])
+    ingest(raw, wh)
+    assert stat.S_IMODE(wh.stat().st_mode) & 0o077 == 0
+    assert stat.S_IMODE(wh.parent.stat().st_mode) & 0o077 == 0  # so its WAL and dbt's logs are private too

@@ -15,6 +15,7 @@ log = logging.getLogger("helhedsplan.ingest")
 
 KEY_ENV = "HELHEDSPLAN_PSEUDONYM_KEY"
 KEY_FILE_ENV = "HELHEDSPLAN_PSEUDONYM_KEY_FILE"
+MIN_KEY_CHARS = 16
 _FINGERPRINT_MESSAGE = b"helhedsplan pseudonym key fingerprint v1"
 
 
@@ -29,7 +30,10 @@ def default_key_file() -> Path:
 def load_key() -> bytes:
     """The key from the environment, a named key file, or a key file created once in the user's config dir."""
     if os.environ.get(KEY_ENV):
-        return os.environ[KEY_ENV].encode("utf-8")
+        key = os.environ[KEY_ENV].encode("utf-8")
+        if len(key) < MIN_KEY_CHARS:
+            raise RuntimeError(f"Nøglen i {KEY_ENV} er for kort (mindst {MIN_KEY_CHARS} tegn).")
+        return key
     path = Path(os.environ[KEY_FILE_ENV]).expanduser() if os.environ.get(KEY_FILE_ENV) else None
     if path is not None:
         if not path.is_file():
@@ -50,9 +54,13 @@ def load_key() -> bytes:
 
 
 def _read_key_file(path: Path) -> bytes:
+    if path.stat().st_mode & 0o077:
+        raise RuntimeError(
+            f"Nøglefilen {path} kan læses af andre end ejeren; gør den privat med 'chmod 600 {path}'."
+        )
     key = path.read_bytes().strip()
-    if len(key) < 16:
-        raise RuntimeError(f"Nøglefilen {path} er for kort (mindst 16 tegn).")
+    if len(key) < MIN_KEY_CHARS:
+        raise RuntimeError(f"Nøglefilen {path} er for kort (mindst {MIN_KEY_CHARS} tegn).")
     return key
 
 

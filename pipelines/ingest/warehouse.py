@@ -47,9 +47,16 @@ LOG_TABLES = {
 
 
 def attach(con: duckdb.DuckDBPyConnection, warehouse: Path, alias: str = "wh") -> None:
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # person-level data: a new warehouse folder (its WAL and dbt's logs beside it) and file are
+    # the owner's only
+    if not warehouse.parent.exists():
+        warehouse.parent.mkdir(parents=True)
+        warehouse.parent.chmod(0o700)
+    new = not warehouse.exists()
     path = str(warehouse).replace("'", "''")
     con.execute(f"attach '{path}' as {alias}")
+    if new:
+        warehouse.chmod(0o600)
     existing = {
         name for (name,) in con.execute(
             "select table_name from duckdb_tables() where database_name = ? and schema_name = 'raw'", [alias]
