@@ -19,7 +19,7 @@ import pytest
 
 from pipelines.sample import generate
 
-SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
+SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse", "forloeb")
 CODES = {
     "beskaeftiget",
     "selvstaendig",
@@ -45,6 +45,7 @@ REQUIRED = {
     "karakterer": {"skoleaar", "cpr", "fag", "karakter"},
     "beskaeftigelse": {"periode", "cpr", "status"},
     "deltagelse": {"dato", "aktivitet_id", "aktivitet", "delaftale", "boligomraade", "rolle"},
+    "forloeb": {"periode", "forloeb_id", "cpr", "startdato", "aktoerer"},
 }
 
 
@@ -82,6 +83,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict]:
             "delimiter": delimiter,
             "blank_lines": len(lines) != len(text.splitlines()),
         }
+    rows[1:] = [r + [None] * (len(rows[0]) - len(r)) for r in rows[1:]]  # empty last cells
     frame = pd.DataFrame(rows[1:], columns=[_fold(str(h)) for h in rows[0]], dtype=object)
     return frame, info
 
@@ -194,6 +196,8 @@ def row_ok(source: str, row: dict) -> bool:
         return mark is not None and -3 <= mark <= 12 and _fold(row["fag"]) in ("dansk", "matematik")
     if source == "deltagelse":
         return date_of(row["dato"]) is not None and row["rolle"] in ("deltager", "frivillig")
+    if source == "forloeb":  # the rest of its rules: tests/test_sample_forloeb.py
+        return period_of(row["periode"]) is not None and date_of(row["startdato"]) is not None
     return period_of(row["periode"]) is not None
 
 
@@ -346,7 +350,7 @@ def test_the_contracts_messy_forms_occur(small):
         v for s in ("beboere", "deltagelse") for _, f, _ in load(out, s) for v in f["boligomraade"]
     }
     assert any(v != v.strip() for v in areas) and "OVERLUND" in {v.strip() for v in areas}
-    optional = {"boligselskab", "partner", "cpr"}
+    optional = {"boligselskab", "partner", "cpr", "slutdato", "afslutning"}
     extra_columns = {
         c
         for s in SOURCES

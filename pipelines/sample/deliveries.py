@@ -1,14 +1,17 @@
-"""Turns the simulated month into the five sources' files, with the contract's defects on purpose.
+"""Turns the simulated month into the six sources' files, with the contract's defects on purpose.
 
 Defects (each well under 5 % of a file): a few rows with an invalid CPR date, an unknown status
 code, klassetrin 11, fravaersdage above skoledage, an unparseable number or date; exact duplicate
 rows; one conflicting pair (one person, one month, two statuses); an identical copy of one
 `beboere` file under another name; and a correction of one `beskaeftigelse` month that sorts after
-the original and changes a few statuses.
+the original and changes a few statuses. `forloeb` (from 40 rows a file, in turn by month): an
+unknown actor code, a slutdato without afslutning, a startdato after the month, one course twice
+with different actors (from 70 rows), an exact duplicate row.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.catalogue import delaftaler, status_codes
+from pipelines.catalogue import course_codes, delaftaler, status_codes
 from pipelines.sample.activities import TEMPLATES, Activities
 from pipelines.sample.files import (
     EXTRA,
@@ -68,6 +71,24 @@ MISSING_STATUS_SHARE = 0.005  # residents 16-66 the register misses in a month
 STEP_TEXT = {-3.0: "-3", 0.0: "00", 2.0: "02", 4.0: "4", 7.0: "7", 10.0: "10", 12.0: "12"}
 
 
+def _code_case(form: str, n: int, rng: np.random.Generator) -> list:
+    """How each row writes its codes: lower, upper, title case, or a mix of them."""
+    cases = {"lower": str.lower, "upper": str.upper, "title": str.capitalize}
+    if form != "mixed":
+        return [cases[form]] * n
+    pick = rng.integers(0, 3, n)
+    return [(str.lower, str.upper, str.capitalize)[k] for k in pick]
+
+
+def _date_or_empty(dates: np.ndarray, form: str, plain: bool) -> np.ndarray:
+    """Dates as text in the file's form; an empty date stays empty (None: DuckDB writes it so)."""
+    out = np.full(len(dates), None if plain else "", dtype=object)
+    has = np.array([d is not None for d in dates], dtype=bool)
+    if has.any():
+        out[has] = date_texts(np.asarray(dates, dtype=object)[has], form)
+    return out
+
+
 def _preferred(cal: Calendar, year: int, month: int, fallback: int) -> int:
     m = cal.index_of(year, month)
     return m if 0 <= m < cal.months else min(max(fallback, 0), cal.months - 1)
@@ -81,6 +102,7 @@ class Deliveries:
         self.seed, self.plain = seed, plain
         self.rng = np.random.default_rng([seed, 7])  # forms and defects
         self.gaps = np.random.default_rng([seed, 8])  # who is missing from the register
+        self.course_rng = np.random.default_rng([seed, 9])  # forms and defects of forloeb
         self.area_names = np.array([a.name for a in AREAS], dtype=object)
         self.files: list[Path] = []
         self.rows: Counter[str] = Counter()
@@ -344,6 +366,69 @@ class Deliveries:
             cols = self._insert_rows(cols, src + 1, twins)
         self._write("deltagelse", f"deltagelse_{self.cal.label(m)}", cols, style)
 
+    def forloeb(self, m: int, frame: pd.DataFrame) -> None:
+        """The case register's snapshot of month m (`courses.Courses.month_rows`). Its forms and
+        defects draw from their own stream, so the other sources' bytes do not depend on it."""
+        style = self._style("forloeb", m)
+        rng, year, month = self.course_rng, self.cal.year(m), self.cal.month(m)
+        n = len(frame)
+        case = _code_case(style.codes, n, rng)
+        actors = np.array(
+            [style.actors.join(case[i](a) for a in acts) for i, acts in enumerate(frame["actors"])],
+            dtype=object,
+        )
+        ending = np.array(
+            [None if e is None else case[i](e) for i, e in enumerate(frame["ending"])],
+            dtype=object,
+        )
+        start = np.array(frame["start"], dtype=object)
+        end = np.array(frame["end"], dtype=object)
+        cols = {
+            "periode": np.full(n, period_text(year, month, style.period), dtype=object),
+            "forloeb_id": np.array([f"F-{c + 1:06d}" for c in frame["course"]], dtype=object),
+            "cpr": cpr_values(self.p.cpr10, self.p.cpr11, frame["pid"].to_numpy(), style.cpr, rng),
+            "startdato": start.copy(),
+            "slutdato": end.copy(),
+            "aktoerer": actors,
+            "afslutning": ending,
+        }
+        if style.extra:  # the coordinator's initials
+            staff = np.array(["AKJ", "MHP", "SLN", "TBR"], dtype=object)
+            cols[EXTRA] = staff[frame["course"].to_numpy() % len(staff)]
+        bad = self._bad_count(n)
+        first = dt.date(year, month, 1)
+        open_rows = np.flatnonzero(np.array([e is None for e in end], dtype=bool))
+        kind = m % 6
+        if bad and kind == 0:  # an actor the register's code list does not have
+            idx = rng.choice(n, size=bad, replace=False)
+            cols["aktoerer"][idx] = [f"{a}{style.actors}familiebehandling" for a in actors[idx]]
+        elif bad and kind == 2 and len(open_rows) >= bad:  # ended, but how is not filled in
+            idx = rng.choice(open_rows, size=bad, replace=False)
+            last = first + dt.timedelta(days=31)
+            cols["slutdato"][idx] = last.replace(day=1) - dt.timedelta(days=1)
+        elif bad and kind == 3 and len(open_rows) >= bad:  # registered ahead: starts next month
+            idx = rng.choice(open_rows, size=bad, replace=False)
+            later = (first + dt.timedelta(days=31)).replace(day=1)
+            cols["startdato"][idx] = [
+                later + dt.timedelta(days=int(d)) for d in rng.integers(0, 20, bad)
+            ]
+        elif kind == 4 and n >= 70:  # one course twice, the second row with another actor
+            i = int(rng.integers(0, n))
+            twin = {k: np.asarray(v, dtype=object)[[i]].copy() for k, v in cols.items()}
+            others = [
+                c.code for c in course_codes("aktoer") if c.code not in frame["actors"].iloc[i]
+            ]
+            twin["aktoerer"][0] = f"{twin['aktoerer'][0]}{style.actors}{rng.choice(others)}"
+            cols = self._insert_rows(cols, np.array([i + 1]), twin)
+        elif bad and kind == 5:  # the same row exported twice: counted once, not an error
+            src = np.sort(rng.choice(n, size=min(2, n), replace=False))
+            twins = {k: np.asarray(v, dtype=object)[src] for k, v in cols.items()}
+            cols = self._insert_rows(cols, src + 1, twins)
+        if style.fmt != "xlsx":
+            for key in ("startdato", "slutdato"):
+                cols[key] = _date_or_empty(cols[key], style.date, self.plain)
+        self._write("forloeb", f"forloeb_{self.cal.label(m)}", cols, style)
+
     def summary(self) -> dict:
         return {
             "out": str(self.out),
@@ -352,6 +437,13 @@ class Deliveries:
             "bytes": sum(f.stat().st_size for f in self.files),
             "rows": {
                 s: int(self.rows[s])
-                for s in ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
+                for s in (
+                    "beboere",
+                    "skole",
+                    "karakterer",
+                    "beskaeftigelse",
+                    "deltagelse",
+                    "forloeb",
+                )
             },
         }

@@ -38,6 +38,15 @@ COLUMNS = {
         "cpr",
         "rolle",
     ),
+    "forloeb": (
+        "periode",
+        "forloeb_id",
+        "cpr",
+        "startdato",
+        "slutdato",
+        "aktoerer",
+        "afslutning",
+    ),
 }
 
 
@@ -58,6 +67,8 @@ class Style:
     delaftale: str = "name"  # name | letter
     fag: str = "lower"  # lower | title | upper
     karakter: str = "number"  # number | text (7-step marks written "02", "00", "-3")
+    actors: str = ","  # separator of the actor codes in `aktoerer`: "," ";" "|" ", "
+    codes: str = "lower"  # case of actor and ending codes: lower | upper | title | mixed
     extra: str | None = None  # an extra column the pipeline must ignore
     blank_lines: bool = False
 
@@ -67,6 +78,7 @@ class Style:
 
 
 PLAIN = Style()
+_FORLOEB_DK = ("Periode", "Forløb_ID", "CPR", "Startdato", "Slutdato", "Aktører", "Afslutning")
 _DK = ("Periode", "CPR", "Boligområde", "Afdeling", "Boligselskab")
 STYLES = {
     "beboere": (
@@ -186,6 +198,54 @@ STYLES = {
             headers=("Skoleår", "Cpr", "Fag", "Karakter"),
         ),
         Style(fmt="xlsx", cpr="number", fag="title", headers=("SKOLEÅR", "CPR", "Fag", "Karakter")),
+    ),
+    "forloeb": (
+        Style(
+            encoding="cp1252",
+            sep=";",
+            newline="\r\n",
+            date="dmy",
+            actors=";",  # inside a ";"-delimited file: the writer quotes the field
+            codes="title",
+            headers=_FORLOEB_DK,
+        ),
+        Style(
+            encoding="utf-8-sig",
+            sep=",",
+            period="yyyymm",
+            cpr="plain",
+            actors="|",
+            codes="upper",
+            extra="Koordinator",
+            headers=(
+                "PERIODE",
+                "FORLØB_ID",
+                "CPR",
+                "STARTDATO",
+                "SLUTDATO",
+                "AKTØRER",
+                "AFSLUTNING",
+            ),
+        ),
+        Style(fmt="xlsx", date="cell", cpr="number", actors=", ", headers=_FORLOEB_DK),
+        Style(sep="\t", period="first_iso", date="dmy_dot", codes="mixed"),
+        Style(
+            sep=";",
+            period="last_dmy",
+            date="dmy_slash",
+            cpr="mixed",
+            actors=";",
+            codes="mixed",
+            headers=(
+                " Periode",
+                "Forloeb_id",
+                "Cpr",
+                "Startdato",
+                "Slutdato",
+                "Aktoerer",
+                "Afslutning ",
+            ),
+        ),
     ),
 }
 

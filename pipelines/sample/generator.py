@@ -1,4 +1,4 @@
-"""Deterministic synthetic deliveries of all five sources, in the data contract's messy forms.
+"""Deterministic synthetic deliveries of all six sources, in the data contract's messy forms.
 
 `generate(out)` writes `out/<source>/<source>_<YYYY-MM>.csv|.xlsx` (karakterer one file per school
 year, `karakterer_<YYYY>-<YY>`) and returns a summary. Same arguments, same bytes.
@@ -24,10 +24,22 @@ Assumptions (all synthetic; shares are plausible for Danish social housing, not 
 - Activities (`activities`): about one activity per 175 residents, weekly on a fixed day,
   pools of regulars, a stable small group of volunteers, unregistered guests, partners on some
   sessions; new activities and larger pools from 2025.
+- Coordinated courses (`courses`, source `forloeb`): about 3 % of residents are in a course at a
+  time (residents 13-66; more often adults on long-term benefits, adults with a much-absent pupil
+  at home and much-absent young people); courses last 3-18 months (geometric-ish, drop-outs
+  earlier), coordinate 1-4 actors (most 2-3, about 15 % one) and end with the goal reached
+  (about 40 %), partly reached (25 %), dropped out (20 %) or `flyttet` when the resident moves
+  out (in their last month in the area); ids `F-000123` are stable. From 2025 a fifth more
+  courses start and more reach their goal. The register's monthly snapshot holds every course
+  open at any time in the month; an end shows in its month's snapshot only.
 - Files (`files`, `deliveries`): each source cycles through its export forms
   (encodings, delimiters, decimal commas, header spellings, CPR/period/date forms, xlsx with
-  numeric CPR), plus deliberate defects (at most 3 bad rows and under 3 % of a file): a few bad
-  rows, duplicates, a conflicting pair, a copied and a corrected delivery. Above `PLAIN_ABOVE`
+  numeric CPR; forloeb also actor separators `,` `;` `|` and codes in mixed case), plus
+  deliberate defects (at most 3 bad rows and under 3 % of a file): a few bad rows (forloeb: an
+  unknown actor, an end without how it ended, a start after the month), duplicates, a
+  conflicting pair (forloeb: one course twice with other actors), a copied and a corrected
+  delivery. Each source's simulation and defects draw from their own random stream, so adding
+  one source leaves the others' bytes as they were. Above `PLAIN_ABOVE`
   residents (or with `plain=True`) every file is plain UTF-8 CSV (`,`, ISO periods and dates,
   `DDMMYY-SSSS`, status codes) written by DuckDB, with the same kinds of defects; the simulated
   people and their states do not depend on the mode.
@@ -43,6 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.sample.activities import Participation
+from pipelines.sample.courses import Courses
 from pipelines.sample.deliveries import Deliveries
 from pipelines.sample.labour import LabourMarket
 from pipelines.sample.population import Calendar, build_population
@@ -87,6 +100,7 @@ def generate(
     pupils = Pupils.draw(rng(3), len(persons))
     school_rng = rng(4)
     activities = Participation(rng(5), persons, residents)
+    courses = Courses(rng(6), persons, pupils, cal)
     files = Deliveries(Path(out), persons, activities.acts, cal, seed, plain)
     exams = 0
     for m in range(cal.months):
@@ -104,6 +118,7 @@ def generate(
             files.karakterer(year, exam_rows(school_rng, persons, pupils, present, year), exams)
             exams += 1
         files.deltagelse(m, activities.month_rows(present, area, age, m, cal))
+        files.forloeb(m, courses.month_rows(m, present, age, status))
     summary = files.summary()
     summary.update(
         months=cal.months,
