@@ -80,6 +80,11 @@ def _value(value, suppressed, unit: str) -> str:
     return "skjult" if suppressed else value_text(None if pd.isna(value) else value, unit)
 
 
+def _files(value) -> list[str]:
+    """A list column of file paths as pandas hands it over (NULL: no corrected delivery)."""
+    return [] if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)) else list(value)
+
+
 def render(changes: pd.DataFrame, earlier: dict, later: dict, limit: int | None = 10) -> str:
     head = (f"Ændringer fra {earlier['published_at']:%d-%m-%Y kl. %H:%M} (kørsel {earlier['run_id'][:8]}) "
             f"til {later['published_at']:%d-%m-%Y kl. %H:%M} (kørsel {later['run_id'][:8]}):")
@@ -96,8 +101,8 @@ def render(changes: pd.DataFrame, earlier: dict, later: dict, limit: int | None 
             area = AREA_ALL_LABEL if row.area == "all" else row.area
             before = _value(row.value_before, row.suppressed_before, ind.unit_da)
             after = _value(row.value_after, row.suppressed_after, ind.unit_da)
-            cause = (f"  rettet af {', '.join(row.corrected_by)} (erstatter {', '.join(row.superseded)})"
-                     if row.corrected_by is not None and len(row.corrected_by) else "")
+            new, old = _files(row.corrected_by), _files(row.superseded)
+            cause = f"  rettet af {', '.join(new)} (erstatter {', '.join(old)})" if new else ""
             lines.append(f"  {row.period:<9} {area}, {SEX_DA[row.sex]}: {before} → {after}{cause}")
         if len(shown) < len(rows):
             lines.append(f"  … og {len(rows) - len(shown)} celler mere (alle: --alle)")

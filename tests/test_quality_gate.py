@@ -138,6 +138,18 @@ def test_missing_month_fails(warehouse, tmp_path, source, month, check):
     assert finding(result, check).examples == [month.strftime("%Y-%m")]
 
 
+def test_a_gap_in_the_course_register_warns_and_does_not_block(warehouse, tmp_path):
+    """forloeb: a month without a snapshot since the register's first is a warning, not a block."""
+    month = date(2025, 3, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        first = con.execute("select min(period_start) from raw.forloeb").fetchone()[0]
+        assert first is not None and first < month
+        drop_month(con, "forloeb", month)
+    result = gate(warehouse, tmp_path)
+    assert result.passed, result.summary
+    assert finding(result, "delivery_months.forloeb_every_month").examples == ["2025-03"]
+
+
 def test_july_needs_no_school_delivery(warehouse, tmp_path):
     (july_rows,) = query(warehouse, "select count(*) from raw.skole where month(period_start) = 7")
     assert july_rows == (0,)  # the sample, as the contract says, delivers no school in July

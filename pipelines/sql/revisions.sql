@@ -10,13 +10,19 @@ with
 
 suppliers_a as (
     select f.source, p.period, f.file_path, f.sha256
-    from (select unnest(source_files) as f from a.pipeline_runs order by published_at desc limit 1)
+    from (
+        select unnest(source_files) as f
+        from (select source_files from a.pipeline_runs order by published_at desc limit 1)
+    )
     cross join unnest(f.periods) as p (period)
 ),
 
 suppliers_b as (
     select f.source, p.period, f.file_path, f.sha256
-    from (select unnest(source_files) as f from b.pipeline_runs order by published_at desc limit 1)
+    from (
+        select unnest(source_files) as f
+        from (select source_files from b.pipeline_runs order by published_at desc limit 1)
+    )
     cross join unnest(f.periods) as p (period)
 ),
 
