@@ -1,8 +1,9 @@
 """Coordinated courses (`forloeb`) of synthetic residents for `pipelines.sample`.
 
 A resident aged 13-66 without an open course starts one with a small monthly hazard: higher for
-adults on long-term benefits, for adults whose household has a pupil with much absence, and for
-young people (13-17) with much absence themselves; from 2025 (the plan) a little higher. A
+adults on long-term benefits, for adults whose household has a pupil with much absence, for
+young people (13-17) with much absence themselves and for residents who will move out within a
+year; from 2025 (the plan) a little higher. A
 course is planned when it starts: its length (geometric-ish, 3-18 months), its actors (1-4, most
 often 2-3, drawn by the resident's profile: jobcentre for adults, school for young people, ...)
 and how it ends (goal reached, partly reached, dropped out; drop-outs end early, and from 2025
@@ -24,7 +25,7 @@ from pipelines.sample.school import Pupils
 
 AGES = (13, 66)
 ADULT_FROM = 18
-START_HAZARD = 0.0033  # per month, residents 13-66 without an open course
+START_HAZARD = 0.0027  # per month, residents 13-66 without an open course
 LONG_TERM_BENEFIT = (
     "kontanthjaelp",
     "uddannelseshjaelp",
@@ -37,14 +38,16 @@ BENEFIT_FACTOR = 4.0
 ABSENT_PUPIL = 0.12  # absence propensity that worries the school
 ABSENT_FAMILY_FACTOR = 2.5  # adults in a household with such a pupil
 ABSENT_YOUNG_FACTOR = 4.0
+# Households that are about to move (eviction, debt, a breakdown) need a course more often.
+LEAVING_MONTHS, LEAVING_FACTOR = 12, 4.0
 PLAN_AM = 2025 * 12  # January 2025
-PLAN_FACTOR = 1.2
+PLAN_FACTOR = 1.15
 LENGTH_P, LENGTH_MIN, LENGTH_MAX = 0.15, 3, 18  # months: LENGTH_MIN - 1 + geometric, capped
 ACTOR_COUNTS = (0.15, 0.42, 0.31, 0.12)  # 1, 2, 3, 4 actors
 # How a course ends when the resident stays: before the plan, and ending from 2025.
 ENDINGS = ("maal_naaet", "delvist_naaet", "afbrudt")
-ENDING_SHARES = (0.40, 0.25, 0.20)
-ENDING_SHARES_PLAN = (0.48, 0.24, 0.14)
+ENDING_SHARES = (0.38, 0.26, 0.21)
+ENDING_SHARES_PLAN = (0.46, 0.25, 0.14)
 MOVED = "flyttet"
 # Weight of each actor code (seeds/course_codes.csv) in a course of an adult / a young person.
 ADULT_ACTORS = {
@@ -115,7 +118,7 @@ class Courses:
         epoch = dt.date(1970, 1, 1).toordinal()
         return first.astype(np.int64) + epoch + day - 1
 
-    def _profile(self, present: np.ndarray, age: np.ndarray, status: np.ndarray):
+    def _profile(self, m: int, present: np.ndarray, age: np.ndarray, status: np.ndarray):
         """Each person's hazard factor, and flags: adult, on long-term benefit, absent pupil at
         home (adults) or own absence (young people)."""
         p = self.p
@@ -132,6 +135,8 @@ class Courses:
         factor = factor * np.where(benefit, BENEFIT_FACTOR, 1.0)
         factor = factor * np.where(family, ABSENT_FAMILY_FACTOR, 1.0)
         factor = factor * np.where(own, ABSENT_YOUNG_FACTOR, 1.0)
+        leaving = p.out_m.astype(np.int64) - m <= LEAVING_MONTHS
+        factor = factor * np.where(leaving, LEAVING_FACTOR, 1.0)
         return factor, adult, benefit, family
 
     def _start(self, m: int, who: np.ndarray, adult, benefit, family, first: bool) -> None:
@@ -139,11 +144,8 @@ class Courses:
         if not n:
             return
         length = np.minimum(LENGTH_MIN - 1 + rng.geometric(LENGTH_P, n), LENGTH_MAX)
-        # the first month: courses already open, started up to their length ago
-        back = np.floor(rng.random(n) * length).astype(np.int64) if first else np.zeros(n, int)
-        start_m = m - back
-        start_day = 1 + np.floor(rng.random(n) * self._days(start_m)).astype(np.int64)
-        plan_end = self.cal.start_am + start_m + length - 1 >= PLAN_AM
+        # how it ends, by the era of its planned end (a course of the stock: about half way)
+        plan_end = self.cal.start_am + m + np.where(first, length // 2, length - 1) >= PLAN_AM
         u = rng.random(n)
         ending = np.empty(n, dtype=object)
         for shares, era in ((ENDING_SHARES, ~plan_end), (ENDING_SHARES_PLAN, plan_end)):
@@ -152,9 +154,11 @@ class Courses:
         dropped = ending == "afbrudt"
         early = np.ceil(length * rng.uniform(0.15, 0.7, n)).astype(np.int64)
         length = np.where(dropped, np.maximum(early, 1), length)
+        # the first month: courses already open, started up to their length ago
+        back = np.floor(rng.random(n) * length).astype(np.int64) if first else np.zeros(n, int)
+        start_m = m - back
+        start_day = 1 + np.floor(rng.random(n) * self._days(start_m)).astype(np.int64)
         end_m = start_m + length - 1
-        if first:  # a course of the stock must still be open in the first month
-            end_m = np.maximum(end_m, m)
         last = p.out_m[who].astype(np.int64) - 1  # the last month the resident lives here
         moves = last <= end_m
         end_m = np.where(moves, last, end_m)
@@ -197,7 +201,7 @@ class Courses:
     ) -> pd.DataFrame:
         """The register's snapshot of month m: every course open at any time in the month, with
         its end only once it ended (in m). Columns: course, pid, start, end, ending, actors."""
-        factor, adult, benefit, family = self._profile(present, age, status)
+        factor, adult, benefit, family = self._profile(m, present, age, status)
         has = np.flatnonzero(self.open >= 0)
         self.open[has[self.end_m[self.open[has]] < m]] = -1
         am = self.cal.start_am + m
@@ -205,7 +209,7 @@ class Courses:
         # not in the last month a resident lives here (a course needs time to be set up)
         can = present & (self.open < 0) & (factor > 0) & (self.p.out_m > m + 1)
         if m == 0:
-            mean_length = 7.5
+            mean_length = 6.0
             who = np.flatnonzero(can & (self.rng.random(len(can)) < hazard * mean_length))
             self._start(m, who, adult, benefit, family, first=True)
             can &= self.open < 0

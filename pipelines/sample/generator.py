@@ -24,13 +24,13 @@ Assumptions (all synthetic; shares are plausible for Danish social housing, not 
 - Activities (`activities`): about one activity per 175 residents, weekly on a fixed day,
   pools of regulars, a stable small group of volunteers, unregistered guests, partners on some
   sessions; new activities and larger pools from 2025.
-- Coordinated courses (`courses`, source `forloeb`): about 3 % of residents are in a course at a
+- Coordinated courses (`courses`, source `forloeb`): 2-3 % of residents are in a course at a
   time (residents 13-66; more often adults on long-term benefits, adults with a much-absent pupil
-  at home and much-absent young people); courses last 3-18 months (geometric-ish, drop-outs
+  at home, much-absent young people and residents about to move out); courses last 3-18 months (geometric-ish, drop-outs
   earlier), coordinate 1-4 actors (most 2-3, about 15 % one) and end with the goal reached
   (about 40 %), partly reached (25 %), dropped out (20 %) or `flyttet` when the resident moves
-  out (in their last month in the area); ids `F-000123` are stable. From 2025 a fifth more
-  courses start and more reach their goal. The register's monthly snapshot holds every course
+  out (in their last month in the area, about 12 %); ids `F-000123` are stable. From 2025 about
+  15 % more courses start and more reach their goal. The register's monthly snapshot holds every course
   open at any time in the month; an end shows in its month's snapshot only.
 - Files (`files`, `deliveries`): each source cycles through its export forms
   (encodings, delimiters, decimal commas, header spellings, CPR/period/date forms, xlsx with
