@@ -32,8 +32,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 from test_dbt_raw_fixture import logs_for, person_id, write_raw
+from test_indicators_recompute import label, person_months, read_raw
 
 from pipelines import transform
 
@@ -130,3 +133,133 @@ def test_an_afdeling_seen_in_the_area_but_outside_the_population_has_an_empty_ce
         where indicator_id = 'U_FRAVAER' and period = '2024-Q1'""")
     assert {(area, afdeling) for area, afdeling, *_ in rows} == set(POPULATION)
     assert all(hidden and numerator is None for _, _, hidden, numerator in rows)
+
+
+# ------------------------------------------------------------------- the test world (sample)
+
+# docs/indicators.md, "The published interface": indicator_values plus `afdeling` after `area`.
+SPEC_COLUMNS = [
+    ("indicator_id", "VARCHAR"), ("delaftale", "VARCHAR"), ("period_type", "VARCHAR"),
+    ("period", "VARCHAR"), ("period_start", "DATE"), ("area", "VARCHAR"),
+    ("afdeling", "VARCHAR"), ("sex", "VARCHAR"), ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"), ("value", "DOUBLE"), ("is_suppressed", "BOOLEAN"),
+    ("is_complete", "BOOLEAN"),
+]
+
+
+def frame(path: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def test_the_published_file_holds_the_table_with_its_columns_and_comments(world) -> None:
+    with duckdb.connect(str(world.published), read_only=True) as con:
+        columns = con.execute("""select column_name, data_type, comment from duckdb_columns()
+            where table_name = 'indicator_values_afdeling' order by column_index""").fetchall()
+        counts = con.execute("""select count(*), count(distinct afdeling),
+            count(*) filter (where is_suppressed) from indicator_values_afdeling""").fetchone()
+    assert [(name, kind) for name, kind, _ in columns] == SPEC_COLUMNS
+    assert all(comment for *_, comment in columns)
+    rows, afdelinger, suppressed = counts
+    assert afdelinger == 10  # the sample's afdelinger (pipelines/sample/population.py)
+    assert 0 < suppressed < rows
+
+
+def published_groups(world) -> pd.DataFrame:
+    """Per indicator, period and area: the area cell's suppression and its afdelinger's."""
+    departments = frame(world.published, """select indicator_id, period_type, period, area,
+        count(*) as afdelinger, count(*) filter (where is_suppressed) as hidden,
+        bool_or(is_suppressed and numerator is not null) as figures_leak
+        from indicator_values_afdeling group by all""")
+    areas = frame(world.published, """select indicator_id, period_type, period, area,
+        is_suppressed as area_hidden from indicator_values where sex = 'all' and area <> 'all'
+        and period_type in ('quarter', 'year')""")
+    return departments.merge(areas, on=["indicator_id", "period_type", "period", "area"],
+                             how="left", validate="one_to_one")
+
+
+def test_no_department_group_holds_exactly_one_hidden_cell(world) -> None:
+    groups = published_groups(world)
+    assert groups.area_hidden.notna().all() and not groups.figures_leak.any()
+    hidden = groups.hidden + groups.area_hidden.astype(int)
+    assert (hidden == 1).sum() == 0, groups[hidden == 1].head()
+    # an area whose cell is hidden never has all its afdelinger published
+    assert (groups.area_hidden & (groups.hidden == 0)).sum() == 0
+    assert (groups.area_hidden & (groups.afdelinger > 1)).sum() > 0  # the situation occurs
+    # a published area beside hidden afdelinger: at least two of them are hidden
+    beside = groups[~groups.area_hidden & (groups.hidden > 0)]
+    assert len(beside) > 0 and (beside.hidden >= 2).all()
+
+
+def test_the_quarters_of_an_afdelings_year_never_leave_one_hidden(world) -> None:
+    cells = frame(world.published, """select v.indicator_id, v.period_type, v.period, v.area,
+        v.afdeling, v.is_suppressed, c.aggregation from indicator_values_afdeling as v
+        join indicators as c using (indicator_id)""")
+    plan = frame(world.warehouse, """select indicator_id, period_type, period, persons
+        from marts.indicator_values_unsuppressed where area = 'all' and sex = 'all'""")
+    cells = cells.merge(plan, on=["indicator_id", "period_type", "period"], how="left")
+    flows = cells[(cells.aggregation == "flow") & (cells.persons > 0)
+                  & (cells.indicator_id != "U_DANSK_MAT_02")].copy()
+    flows["year"] = flows.period.str[:4]
+    hidden = flows.groupby(["indicator_id", "area", "afdeling", "year"]).is_suppressed.sum()
+    assert (hidden == 1).sum() == 0, hidden[hidden == 1].head()
+    assert (hidden >= 2).sum() > 0
+
+
+def test_a_single_afdeling_is_its_area(world) -> None:
+    """Kølvrå has one afdeling (61): its cells are the area's, published or hidden alike."""
+    departments = frame(world.published, """select indicator_id, period_type, period, numerator,
+        denominator, is_suppressed from indicator_values_afdeling where area = 'Kølvrå'""")
+    areas = frame(world.published, """select indicator_id, period_type, period, numerator,
+        denominator, is_suppressed from indicator_values where area = 'Kølvrå' and sex = 'all'
+        and period_type in ('quarter', 'year')""")
+    merged = departments.merge(areas, on=["indicator_id", "period_type", "period"],
+                               suffixes=("", "_area"))
+    assert len(merged) == len(departments) > 50
+    assert (merged.is_suppressed == merged.is_suppressed_area).all()
+    published = merged[~merged.is_suppressed]
+    assert len(published) > 0
+    assert (published.numerator == published.numerator_area).all()
+    assert (published.denominator == published.denominator_area).all()
+
+
+def test_department_figures_agree_with_a_pandas_recompute(world) -> None:
+    """Flows recomputed from the warehouse's raw person-level rows (the second implementation of
+    tests/test_indicators_recompute.py), each person-month in the afdeling of its beboere row:
+    numerator, denominator and distinct persons per afdeling and quarter/year."""
+    raw = read_raw(world.warehouse)
+    afdeling = raw["beboere"][["month", "person_id", "afdeling"]]
+    expected = []
+    for indicator_id, rows in person_months(raw).items():
+        if indicator_id in ("S_BROBYGNING", "S_AKTIVE_FRIVILLIGE"):  # sessions; the stock
+            continue
+        rows = rows.merge(afdeling, left_on=["month", "unit"], right_on=["month", "person_id"],
+                          how="inner", validate="many_to_one")
+        for period_type in ("year",) if indicator_id == "U_DANSK_MAT_02" else ("quarter", "year"):
+            rows["period"] = [label(m, period_type) for m in rows.month]
+            per_person = rows.groupby(["period", "area", "afdeling", "unit"]).agg(
+                num=("num", "sum"), den=("den", "sum"), in_num=("in_num", "any"))
+            cells = per_person.groupby(["period", "area", "afdeling"]).agg(
+                numerator=("num", "sum"), denominator=("den", "sum"),
+                persons=("in_num", "size"), persons_in_numerator=("in_num", "sum")).reset_index()
+            cells["indicator_id"], cells["period_type"] = indicator_id, period_type
+            expected.append(cells)
+    expected = pd.concat(expected)
+    actual = frame(world.warehouse, """select indicator_id, period_type, period, area, afdeling,
+        numerator, denominator, persons, persons_in_numerator, is_suppressed
+        from intermediate.int_indicator_cells_afdeling_disclosed where persons > 0""")
+    key = ["indicator_id", "period_type", "period", "area", "afdeling"]
+    merged = actual.merge(expected, on=key, how="outer", suffixes=("", "_pandas"),
+                          indicator=True)
+    merged = merged[merged.indicator_id != "S_AKTIVE_FRIVILLIGE"]
+    assert (merged._merge == "both").all(), merged[merged._merge != "both"].head()
+    assert len(merged) > 500
+    for column in ("numerator", "denominator", "persons", "persons_in_numerator"):
+        assert np.allclose(merged[column], merged[f"{column}_pandas"]), column
+    published = frame(world.published, """select indicator_id, period_type, period, area,
+        afdeling, numerator, denominator from indicator_values_afdeling
+        where not is_suppressed""")
+    checked = published.merge(expected, on=key, suffixes=("", "_pandas"))
+    assert len(checked) > 100
+    assert np.allclose(checked.numerator, checked.numerator_pandas)
+    assert np.allclose(checked.denominator, checked.denominator_pandas)
