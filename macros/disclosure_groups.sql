@@ -34,6 +34,9 @@
     and is no member; `empty_period`: an expression saying so where the relation holds no all/all
     row, e.g. the department cells). -#}
 {% macro disclosure_group_keys(persons_expr='persons', empty_period=none) %}
+{%- set plan_empty = empty_period if empty_period is not none else (
+    "max(case when area = 'all' and sex = 'all' then " ~ persons_expr
+    ~ " end) over (partition by indicator_id, period_type, period) = 0") %}
         case
             when aggregation = 'flow' and period_type in ('month', 'quarter')
                 then cast(date_trunc('quarter', period_start) as date)
@@ -42,13 +45,7 @@
             when aggregation = 'flow' and period_type in ('quarter', 'year')
                 then cast(date_trunc('year', period_start) as date)
         end as year_group,
-        {%- if empty_period is not none %}
-        coalesce({{ empty_period }}, false) as is_empty_period
-        {%- else %}
-        coalesce(max(case when area = 'all' and sex = 'all' then {{ persons_expr }} end) over (
-            partition by indicator_id, period_type, period
-        ) = 0, false) as is_empty_period
-        {%- endif %}
+        coalesce({{ plan_empty }}, false) as is_empty_period
 {% endmacro %}
 
 {#- One row per disclosure group of the person-based cells of `cells` (indicator_id, period_type,
@@ -100,8 +97,7 @@
     and `link_columns` showing the same month, int_indicator_period_months), and the final
     SELECT with is_kept. The tail of a WITH list. -#}
 {% macro _audited_groups(specs, link_columns, link_name='stock month', link_where='true') %}
-    {%- set link_keys = link_columns.split(', ') %}
-    {% for group in specs %}
+{% for group in specs %}
     group_{{ loop.index }} as (
         select
             indicator_id,
@@ -123,7 +119,7 @@
             'month' as period_type,
             strftime(period_months.month_start, '%Y-%m') as period,
             '{{ link_name }}' as grouping,
-            {% for key in link_keys %}keyed.{{ key }}{% if not loop.last %} || '/' || {% endif %}{% endfor %}
+            {% for key in link_columns.split(', ') %}keyed.{{ key }}{% if not loop.last %} || '/' || {% endif %}{% endfor %}
                 as group_of,
             count(*) as members,
             count(*) filter (where keyed.is_suppressed) as suppressed_cells
@@ -137,7 +133,7 @@
         group by
             keyed.indicator_id,
             period_months.month_start,
-            {% for key in link_keys %}keyed.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}
+            {% for key in link_columns.split(', ') %}keyed.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}
     ),
 
     groups as (
