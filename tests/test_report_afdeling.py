@@ -114,3 +114,11 @@ def test_a_department_page_opened_from_its_area_page_shows_its_figures(report, b
                 assert row[who] == text, (row, text)
                 shown += who == "afdeling"
     assert hidden > 0 and shown > 0  # both kinds are on the page
+
+
+def test_a_file_published_before_the_department_figures_still_builds(world, tmp_path) -> None:
+    _, folder = build_copy(world.published, tmp_path, None,
+                           "drop table indicator_values_afdeling")
+    assert not list(folder.glob("afdeling-*.html"))
+    page = (folder / "omraade-houlkaer.html").read_text(encoding="utf-8")
+    assert "ingen tal for områdets afdelinger" in page
