@@ -26,25 +26,27 @@
     Every round takes areas, sexes, months, quarters and the stock link in turn and only adds
     suppressions; rounds repeat (recursive CTE) until one changes nothing, at most `rounds`. The
     data test no_lonely_suppressed_cell proves the fixpoint. Cells that are not person-based
-    (S_BROBYGNING) are never suppressed. -#}
-{% macro disclosure_control(cells, k, rounds) %}
+    (S_BROBYGNING) are never suppressed.
+
+    The department cells (int_indicator_cells_afdeling_disclosed) use the same chain with their
+    own `groups` (department_disclosure_group_specs()), stock `link_partition` and two more
+    arguments: `fixed`, a column holding a decision taken elsewhere (the area cells, decided
+    before; NULL for a cell still to decide): such a cell starts with it and is never changed;
+    and `empty_period`, an expression saying the period is empty in the whole plan (default: the
+    cells' own area all / sex all row has no person). -#}
+{% macro disclosure_control(
+    cells, k, rounds, groups=none, link_partition='indicator_id, area, sex, stock_month',
+    fixed=none, empty_period=none
+) %}
+{%- set groups = groups if groups is not none else disclosure_group_specs() %}
+{%- set is_fixed = '(' ~ fixed ~ ' is not null)' if fixed is not none else 'false' %}
+{%- set initial = 'coalesce(' ~ fixed ~ ', is_primary_suppressed)' if fixed is not none
+    else 'is_primary_suppressed' %}
 primary_suppression as (
     select
         *,
-        coalesce(person_based and (
-            persons < {{ k }}
-            or (
-                numerator_counts_persons
-                and (
-                    (persons_in_numerator > 0 and persons_in_numerator < {{ k }})
-                    or (
-                        persons - persons_in_numerator > 0
-                        and persons - persons_in_numerator < {{ k }}
-                    )
-                )
-            )
-        ), false) as is_primary_suppressed,
-        {{ disclosure_group_keys() }}
+        {{ disclosure_primary_rule(k) }} as is_primary_suppressed,
+        {{ disclosure_group_keys(empty_period=empty_period) }}
     from {{ cells }}
 ),
 
@@ -52,7 +54,7 @@ suppression_rounds as (
     with recursive suppression_state as (
         select
             *,
-            is_primary_suppressed as is_suppressed,
+            {{ initial }} as is_suppressed,
             0 as round_number
         from primary_suppression
 
@@ -68,10 +70,11 @@ suppression_rounds as (
                 where round_number < {{ rounds }}
             ),
 {% set ns = namespace(previous='round_start') %}
-{% for group in disclosure_group_specs() %}
+{% for group in groups %}
 {% set step = 'step_' ~ loop.index %}
             {{ _secondary_step(
-                ns.previous, step, group.partition, group.member, group.total, group.tie_break
+                ns.previous, step, group.partition, group.member, group.total, group.tie_break,
+                is_fixed
             ) }}
 {% set ns.previous = step %}
 {% endfor %}
@@ -80,9 +83,10 @@ suppression_rounds as (
                     * exclude (is_suppressed),
                     is_suppressed or coalesce(
                         person_based
+                        and not {{ is_fixed }}
                         and stock_month is not null
                         and bool_or(is_suppressed) over (
-                            partition by indicator_id, area, sex, stock_month
+                            partition by {{ link_partition }}
                         ),
                         false
                     ) as is_suppressed
@@ -126,17 +130,20 @@ disclosed as (
     or the group's total by the two boolean expressions (neither: not in the group). A group with
     exactly one suppressed cell gets its smallest published member suppressed (fewest persons,
     then `tie_break`), or its total when no member is published. -#}
-{% macro _secondary_step(source, target, partition, is_member, is_total, tie_break) %}
+{% macro _secondary_step(
+    source, target, partition, is_member, is_total, tie_break, is_fixed='false'
+) %}
 {{ target }}_groups as (
     select
         *,
         sum(
             case when (({{ is_member }}) or ({{ is_total }})) and is_suppressed then 1 else 0 end
         ) over step_group as group_suppressed,
-        sum(case when ({{ is_member }}) and not is_suppressed then 1 else 0 end) over step_group
-            as members_published,
+        sum(
+            case when ({{ is_member }}) and not is_suppressed and not {{ is_fixed }} then 1 else 0 end
+        ) over step_group as members_published,
         row_number() over (
-            partition by {{ partition }}, ({{ is_member }}) and not is_suppressed
+            partition by {{ partition }}, ({{ is_member }}) and not is_suppressed and not {{ is_fixed }}
             order by persons, {{ tie_break }}
         ) as published_rank
     from {{ source }}
@@ -148,6 +155,7 @@ disclosed as (
         * exclude (is_suppressed, group_suppressed, members_published, published_rank),
         is_suppressed or coalesce(
             person_based
+            and not {{ is_fixed }}
             and group_suppressed = 1
             and (
                 (({{ is_member }}) and not is_suppressed and published_rank = 1)
@@ -158,3 +166,22 @@ disclosed as (
     from {{ target }}_groups
 ),
 {% endmacro %}
+
+{#- The primary rule (docs/indicators.md, rule 1) as a boolean expression over a cell's
+    person_based, numerator_counts_persons, persons and persons_in_numerator: written once, for
+    the area cells and the department cells alike. -#}
+{% macro disclosure_primary_rule(k) -%}
+coalesce(person_based and (
+            persons < {{ k }}
+            or (
+                numerator_counts_persons
+                and (
+                    (persons_in_numerator > 0 and persons_in_numerator < {{ k }})
+                    or (
+                        persons - persons_in_numerator > 0
+                        and persons - persons_in_numerator < {{ k }}
+                    )
+                )
+            )
+        ), false)
+{%- endmacro %}

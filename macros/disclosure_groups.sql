@@ -31,8 +31,12 @@
     indicator_id, period_type, period, period_start, area, sex, aggregation and `persons_expr`
     (the cell's persons): a flow month's or quarter's quarter, a flow quarter's or year's year, and
     whether the period is empty in the whole plan (its all/all cell has no person: it hides nobody
-    and is no member). -#}
-{% macro disclosure_group_keys(persons_expr='persons') %}
+    and is no member; `empty_period`: an expression saying so where the relation holds no all/all
+    row, e.g. the department cells). -#}
+{% macro disclosure_group_keys(persons_expr='persons', empty_period=none) %}
+{%- set plan_empty = empty_period if empty_period is not none else (
+    "max(case when area = 'all' and sex = 'all' then " ~ persons_expr
+    ~ " end) over (partition by indicator_id, period_type, period) = 0") %}
         case
             when aggregation = 'flow' and period_type in ('month', 'quarter')
                 then cast(date_trunc('quarter', period_start) as date)
@@ -41,9 +45,7 @@
             when aggregation = 'flow' and period_type in ('quarter', 'year')
                 then cast(date_trunc('year', period_start) as date)
         end as year_group,
-        coalesce(max(case when area = 'all' and sex = 'all' then {{ persons_expr }} end) over (
-            partition by indicator_id, period_type, period
-        ) = 0, false) as is_empty_period
+        coalesce({{ plan_empty }}, false) as is_empty_period
 {% endmacro %}
 
 {#- One row per disclosure group of the person-based cells of `cells` (indicator_id, period_type,
@@ -87,7 +89,15 @@
         from audited
     ),
 
-    {% for group in disclosure_group_specs() %}
+    {{ _audited_groups(disclosure_group_specs(), 'area, sex') }}
+{% endmacro %}
+
+{#- The groups of `keyed` (a CTE with the cell columns, is_suppressed and the group keys) as
+    audit rows: one CTE per group of `specs`, the stock links (the cells of one stock indicator
+    and `link_columns` showing the same month, int_indicator_period_months), and the final
+    SELECT with is_kept. The tail of a WITH list. -#}
+{% macro _audited_groups(specs, link_columns, link_name='stock month', link_where='true') %}
+{% for group in specs %}
     group_{{ loop.index }} as (
         select
             indicator_id,
@@ -108,8 +118,9 @@
             keyed.indicator_id,
             'month' as period_type,
             strftime(period_months.month_start, '%Y-%m') as period,
-            'stock month' as grouping,
-            keyed.area || '/' || keyed.sex as group_of,
+            '{{ link_name }}' as grouping,
+            {% for key in link_columns.split(', ') %}keyed.{{ key }}{% if not loop.last %} || '/' || {% endif %}{% endfor %}
+                as group_of,
             count(*) as members,
             count(*) filter (where keyed.is_suppressed) as suppressed_cells
         from {{ ref('int_indicator_period_months') }} as period_months
@@ -118,12 +129,15 @@
                 period_months.indicator_id = keyed.indicator_id
                 and period_months.period_type = keyed.period_type
                 and period_months.period = keyed.period
-        where keyed.aggregation = 'stock'
-        group by keyed.indicator_id, period_months.month_start, keyed.area, keyed.sex
+        where keyed.aggregation = 'stock' and {{ link_where }}
+        group by
+            keyed.indicator_id,
+            period_months.month_start,
+            {% for key in link_columns.split(', ') %}keyed.{{ key }}{% if not loop.last %}, {% endif %}{% endfor %}
     ),
 
     groups as (
-        {% for group in disclosure_group_specs() %}
+        {% for group in specs %}
         select * from group_{{ loop.index }}
         union all
         {% endfor %}
@@ -133,8 +147,113 @@
     select
         *,
         case
-            when grouping = 'stock month' then suppressed_cells in (0, members)
+            when grouping = '{{ link_name }}' then suppressed_cells in (0, members)
             else not (suppressed_cells = 1 and members > 0)
         end as is_kept
     from groups
+{% endmacro %}
+
+{#- The groups of the department cells (docs/indicators.md, departments), over rows that are
+    either a department cell (`afdeling`, is_area_total false) or the area's cell of sex `all`
+    (is_area_total true, afdeling NULL; its decision is fixed: disclosure control of the areas
+    took it before, int_indicator_cells_disclosed):
+    - afdelinger of area: the afdelinger of one area in one indicator and period, with the
+      area's cell as the total;
+    - quarters of year, per afdeling (flows only): the afdeling's quarters of a year with its
+      year as total (no month: a department's month is not computed);
+    and, as for the areas, the stock link: a stock afdeling's quarter and year showing the same
+    month share their suppression (link partition in int_indicator_cells_afdeling_disclosed). -#}
+{% macro department_disclosure_group_specs() %}
+{{ return([
+        {'name': 'afdelinger of area', 'partition': 'indicator_id, period_type, period, area',
+         'group_period_type': 'period_type', 'group_period': 'period', 'group_of': 'area',
+         'member': 'not is_area_total', 'total': 'is_area_total', 'tie_break': 'afdeling'},
+        {'name': 'quarters of year, afdeling',
+         'partition': 'indicator_id, area, afdeling, year_group',
+         'group_period_type': "'year'", 'group_period': "strftime(year_group, '%Y')",
+         'group_of': "area || '/' || afdeling",
+         'member': "not is_area_total and year_group is not null and period_type = 'quarter'"
+             ~ " and not is_empty_period",
+         'total': "not is_area_total and year_group is not null and period_type = 'year'",
+         'tie_break': 'period'},
+]) }}
+{% endmacro %}
+
+{#- One row per disclosure group of the department cells `cells` (indicator_id, period_type,
+    period, period_start, area, afdeling, is_suppressed) with their totals, the sex-`all` cells of
+    `area_cells` (indicator_values), and `persons` (the area cells' persons, for the periods
+    empty in the whole plan): the groups of department_disclosure_group_specs() and the stock
+    links per afdeling. The columns of disclosure_group_audit(). A SELECT statement. -#}
+{% macro department_disclosure_group_audit(cells, area_cells, persons) %}
+    with
+
+    catalogue as (
+        select * from {{ ref('indicators') }}
+    ),
+
+    plan_cells as (
+        select
+            indicator_id,
+            period_type,
+            period,
+            persons as plan_persons
+        from {{ persons }}
+        where area = 'all' and sex = 'all'
+    ),
+
+    cell_rows as (
+        select
+            indicator_id,
+            period_type,
+            period,
+            period_start,
+            area,
+            afdeling,
+            sex,
+            false as is_area_total,
+            is_suppressed
+        from {{ cells }}
+
+        union all
+
+        select
+            indicator_id,
+            period_type,
+            period,
+            period_start,
+            area,
+            null as afdeling,
+            sex,
+            true as is_area_total,
+            is_suppressed
+        from {{ area_cells }}
+        where sex = 'all' and area <> 'all' and period_type in ('quarter', 'year')
+    ),
+
+    audited as (
+        select
+            cell_rows.*,
+            catalogue.aggregation,
+            plan_cells.plan_persons
+        from cell_rows
+        inner join catalogue on cell_rows.indicator_id = catalogue.indicator_id
+        left join plan_cells
+            on
+                cell_rows.indicator_id = plan_cells.indicator_id
+                and cell_rows.period_type = plan_cells.period_type
+                and cell_rows.period = plan_cells.period
+        where catalogue.person_based
+    ),
+
+    keyed as (
+        select
+            *,
+            {{ disclosure_group_keys(empty_period='plan_persons = 0') }}
+        from audited
+    ),
+
+    {{ _audited_groups(
+        department_disclosure_group_specs(), 'area, afdeling', 'stock month, afdeling',
+        'not keyed.is_area_total'
+    ) }}
 {% endmacro %}

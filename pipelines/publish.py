@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import catalogue
-from pipelines.settings import INDICATOR_VALUE_COLUMNS, PROJECT_ROOT
+from pipelines.settings import AFDELING_VALUE_COLUMNS, INDICATOR_VALUE_COLUMNS, PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,12 @@ PUBLISHED_NAME = "helhedsplan.duckdb"
 # The oldest DuckDB release whose clients must open the file (DuckDB 2.x writes newer storage).
 STORAGE_VERSION = "v1.0.0"
 INDICATOR_VALUE_ORDER = "indicator_id, period_type, period_start, area, sex"
-OTHER_MARTS = ("indicators", "indicator_status", "delivery_status")
+OTHER_MARTS = ("indicators", "indicator_status", "delivery_status", "indicator_values_afdeling")
+# Marts copied with fixed column types and order, like indicator_values: (columns, order by).
+TYPED_MARTS = {
+    "indicator_values_afdeling": (
+        AFDELING_VALUE_COLUMNS, "indicator_id, period_type, period_start, area, afdeling"),
+}
 PERSON_LEVEL_COLUMN = re.compile(r"person_id|birth|cpr|pseudonym|f(oe|ø)dsel", re.IGNORECASE)
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
 HEX64 = r"(^|[^0-9a-f])[0-9a-f]{64}([^0-9a-f]|$)"
@@ -149,6 +154,10 @@ def _copy_marts(con: duckdb.DuckDBPyConnection) -> None:
     for table in _published_marts():
         if table == "indicator_values" or table.startswith("mart_"):
             select = f"select {value_columns} from marts.{table} order by {INDICATOR_VALUE_ORDER}"
+        elif table in TYPED_MARTS:
+            columns, order = TYPED_MARTS[table]
+            typed = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in columns)
+            select = f"select {typed} from marts.{table} order by {order}"
         else:
             select = f"select * from marts.{table}"
         con.execute(f"create table pub.main.{table} as {select}")

@@ -25,6 +25,12 @@ INDICATOR_VALUE_COLUMNS = (
     ("is_suppressed", "BOOLEAN"),
     ("is_complete", "BOOLEAN"),
 )
+# `indicator_values_afdeling`: the same columns plus `afdeling` after `area` (docs/indicators.md).
+AFDELING_VALUE_COLUMNS = tuple(
+    column
+    for name_type in INDICATOR_VALUE_COLUMNS
+    for column in ((name_type, ("afdeling", "VARCHAR")) if name_type[0] == "area" else (name_type,))
+)
 
 
 def _path(env: str, default: str) -> Path:

@@ -30,6 +30,7 @@ PUBLISHED_TABLES = {
     "indicator_status",
     "delivery_status",
     "pipeline_runs",
+    "indicator_values_afdeling",
 }
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
 # docs/indicators.md, "The published interface": indicator_values, in order.

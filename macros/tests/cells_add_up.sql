@@ -85,3 +85,48 @@
     union all
     select * from sex_mismatches
 {% endtest %}
+
+{#- Additivity of the department cells `model`: within one indicator, period and area, the
+    afdelinger sum to the area's sex-`all` cell of `area_cells` (each person-month has one
+    afdeling). Only where the area cell and every afdeling of the group carry figures (on the
+    published mart: where all are published); a group with a blank cell is skipped. -#}
+{% test department_cells_add_up(model, area_cells) %}
+    with
+
+    departments as (
+        select
+            indicator_id,
+            period_type,
+            period,
+            area,
+            count(*) as afdelinger,
+            count(numerator) as with_figures,
+            sum(numerator) as numerator,
+            sum(denominator) as denominator
+        from {{ model }}
+        group by indicator_id, period_type, period, area
+    )
+
+    select
+        departments.indicator_id,
+        departments.period_type,
+        departments.period,
+        departments.area
+    from departments
+    inner join {{ area_cells }} as totals
+        on
+            departments.indicator_id = totals.indicator_id
+            and departments.period_type = totals.period_type
+            and departments.period = totals.period
+            and departments.area = totals.area
+            and totals.sex = 'all'
+    where
+        departments.with_figures = departments.afdelinger
+        and totals.numerator is not null
+        and (
+            abs(totals.numerator - departments.numerator)
+            > 1e-9 * greatest(1, abs(totals.numerator))
+            or abs(totals.denominator - departments.denominator)
+            > 1e-9 * greatest(1, abs(totals.denominator))
+        )
+{% endtest %}

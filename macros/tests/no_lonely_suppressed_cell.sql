@@ -8,3 +8,15 @@
     ) as audit
     where not is_kept
 {% endtest %}
+
+{#- The same for the department cells `model` (indicator_values_afdeling or the internal
+    disclosed cells): no group of department_disclosure_group_specs() - the afdelinger of an area
+    with the area's cell of `area_cells` as total, the quarters of a year per afdeling - holds
+    exactly one suppressed cell, and a stock afdeling's quarter and year showing the same month
+    are suppressed alike. `persons`: the area cells' persons (periods empty in the whole plan). -#}
+{% test no_lonely_suppressed_department_cell(model, area_cells, persons) %}
+    select * from (
+        {{ department_disclosure_group_audit(model, area_cells, persons) }}
+    ) as audit
+    where not is_kept
+{% endtest %}

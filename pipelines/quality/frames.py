@@ -256,15 +256,17 @@ def mart_disclosure(ctx: FrameContext) -> pd.DataFrame:
 def mart_disclosure_groups(ctx: FrameContext) -> pd.DataFrame:
     """One row per disclosure group of the published cells, from dbt's audit view
     audit_disclosure_groups (the groups as disclosure control forms them, recomputed over the
-    mart as it is now). Only cell counts and one verdict per row (the other rules' columns NULL)."""
+    mart as it is now; the department groups of indicator_values_afdeling included). Only cell counts and one verdict per row (the other rules' columns NULL)."""
     return ctx.con.execute(
         """
         select indicator_id, period_type, period, grouping, group_of, suppressed_cells,
-               case when grouping in ('areas of sex', 'sexes of area') then is_kept end
-                   as secondary_rule_kept,
-               case when grouping in ('months of quarter', 'quarters of year') then is_kept end
+               case when grouping in ('areas of sex', 'sexes of area', 'afdelinger of area')
+                   then is_kept end as secondary_rule_kept,
+               case when grouping in ('months of quarter', 'quarters of year',
+                                      'quarters of year, afdeling') then is_kept end
                    as time_rule_kept,
-               case when grouping = 'stock month' then is_kept end as stock_link_kept
+               case when grouping in ('stock month', 'stock month, afdeling') then is_kept end
+                   as stock_link_kept
         from audit.audit_disclosure_groups
         order by indicator_id, period_type, period, grouping, group_of
         """

@@ -1,7 +1,7 @@
 """The board's report: static Danish Plotly pages (and a PDF board pack) from the published file.
 
-`build_report(published, out_dir)` writes `out_dir/index.html`, one page per delaftale and
-`datastatus.html`, with one shared `plotly.min.js` beside them; nothing is loaded from the internet.
+`build_report(published, out_dir)` writes `out_dir/index.html`, one page per delaftale,
+`datastatus.html`, one page per housing area and one per afdeling, with one shared `plotly.min.js` beside them; nothing is loaded from the internet.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ def write_site(content: data.Published, folder: Path) -> list[Path]:
     }
     for delaftale in content.delaftaler:
         written[delaftale.page] = pages.render_delaftale(env, content, meta, delaftale)
+    for area in content.areas:
+        written[pages.area_page(area)] = pages.render_area(env, content, meta, area)
+        for afdeling in content.afdelinger(area):
+            written[pages.department_page(area, afdeling)] = pages.render_department(
+                env, content, meta, area, afdeling)
     paths = []
     for name, html in written.items():
         path = folder / name

@@ -15,6 +15,8 @@ from pipelines.settings import CONFIG_DIR
 # The published interface (dbt contracts, models/marts/_models.yml; pipeline_runs: publish.py).
 REQUIRED_TABLES = ("indicator_values", "indicators", "indicator_status", "delivery_status",
                    "pipeline_runs")
+# The department figures (docs/indicators.md); a file published before them has none.
+DEPARTMENT_TABLE = "indicator_values_afdeling"
 ANNOTATIONS_FILE = CONFIG_DIR / "annotations.csv"
 ALL_INDICATORS = "*"  # an annotation for every indicator (e.g. the plan's start)
 
@@ -85,6 +87,7 @@ class Published:
     runs: pd.DataFrame  # pipeline_runs, newest first
     run_files: pd.DataFrame  # the latest run's source_files, one row per file
     annotations: list[Annotation]
+    departments: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_values_afdeling
 
     @property
     def indicators(self) -> list[Indicator]:
@@ -119,6 +122,14 @@ class Published:
         return sorted(names, key=danish_sort_key)
 
 
+    def afdelinger(self, area: str) -> list[str]:
+        """The afdelinger of an area in indicator_values_afdeling, numbers in numeric order."""
+        if self.departments.empty:
+            return []
+        names = self.departments.loc[self.departments["area"] == area, "afdeling"].unique()
+        return sorted(names, key=lambda a: (len(a), a) if a.isdigit() else (99, a))
+
+
 def danish_sort_key(text: str) -> str:
     # æ ø å sort after z in Danish.
     return text.lower().replace("æ", "{").replace("ø", "|").replace("å", "}").replace("aa", "}")
@@ -149,15 +160,24 @@ def load(published: Path, annotations_file: Path = ANNOTATIONS_FILE) -> Publishe
         # dbt writes the catalogue in its order (delaftale, then indicator); publishing keeps it
         indicators = con.execute("select * from indicators").df()
         runs = con.execute("select * from pipeline_runs order by published_at desc").df()
+        departments = (
+            con.execute(
+                "select * from indicator_values_afdeling "
+                "order by indicator_id, period_type, period_start, area, afdeling"
+            ).df()
+            if DEPARTMENT_TABLE in tables
+            else pd.DataFrame()
+        )
         run_files = con.execute(
             "select * from (select unnest(files, recursive := true) from (select source_files "
             "as files from pipeline_runs order by published_at desc limit 1)) order by file_path"
         ).df()
     finally:
         con.close()
-    values["period_start"] = pd.to_datetime(values["period_start"])
-    for column in ("numerator", "denominator", "value"):
-        values[column] = values[column].astype("float64")
+    for frame in (values, departments) if not departments.empty else (values,):
+        frame["period_start"] = pd.to_datetime(frame["period_start"])
+        for column in ("numerator", "denominator", "value"):
+            frame[column] = frame[column].astype("float64")
     known_ids = set(indicators["indicator_id"])
     return Published(
         path=published,
@@ -168,6 +188,7 @@ def load(published: Path, annotations_file: Path = ANNOTATIONS_FILE) -> Publishe
         runs=runs,
         run_files=run_files,
         annotations=read_annotations(annotations_file, known_ids),
+        departments=departments,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -423,6 +424,27 @@ def sex_figure(published: Published, ind: Indicator) -> go.Figure | None:
         return None
     series = [(fmt.SEX_LABELS[s], "all", s, SEX_STYLES[s]) for s in ("all", "female", "male")]
     return _comparison_figure(published, ind, series, with_area_notes=False)
+
+
+def department_key(afdeling: str) -> str:
+    """The `area` under which a department's cells sit in department_figure's frame."""
+    return f"afdeling:{afdeling}"
+
+
+def department_figure(published: Published, ind: Indicator, area: str, afdeling: str) -> go.Figure:
+    """One afdeling beside its area, quarterly (yearly for exam results): hidden cells are gaps
+    with a ×, as on the delaftale pages."""
+    period_type = "year" if ind.is_yearly else "quarter"
+    own = published.departments
+    own = own[(own["area"] == area) & (own["afdeling"] == afdeling)
+              & (own["indicator_id"] == ind.indicator_id) & (own["period_type"] == period_type)]
+    frame = pd.concat([
+        cells(published.values, ind.indicator_id, period_type, area, "all"),
+        own.drop(columns="afdeling").assign(area=department_key(afdeling)),
+    ], ignore_index=True)
+    series = [(f"Afdeling {afdeling}", department_key(afdeling), "all", AREA_STYLES[0]),
+              (f"{area} (hele området)", area, "all", (ALL_COLOUR, "dot", "square"))]
+    return _comparison_figure(replace(published, values=frame), ind, series, with_area_notes=True)
 
 
 # --- data status -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import jinja2
 import pandas as pd
 import plotly.graph_objects as go
 
-from pipelines import danish
+from pipelines import catalogue, danish
 from pipelines.report import figures
 from pipelines.report import format as fmt
 from pipelines.report.data import Delaftale, Indicator, Published, danish_sort_key
@@ -49,7 +49,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(status=fmt.STATUS, status_order=fmt.STATUS_ORDER)
+    env.globals.update(status=fmt.STATUS, status_order=fmt.STATUS_ORDER,
+                       area_page=area_page, department_page=department_page)
     return env
 
 
@@ -103,6 +104,7 @@ def indicator_row(published: Published, ind: Indicator, area: str = "all") -> di
         "indicator": ind,
         "area": area,
         "label": fmt.AREA_ALL_LABEL if area == "all" else area,
+        "page": None if area == "all" else area_page(area),
         "status": code,
         "value": value,
         "value_text": fmt.value_text(value, ind.unit_da),
@@ -210,6 +212,8 @@ def render_index(env: jinja2.Environment, published: Published, meta: dict) -> s
         counts=counts,
         charts=charts,
         any_example=any(ind.target_is_example for ind in published.indicators),
+        areas=[{"name": a, "page": area_page(a), "afdelinger": published.afdelinger(a)}
+               for a in published.areas],
     )
 
 
@@ -334,3 +338,141 @@ def _checks_text(run: dict | None) -> str:
 def summary_text(run: dict | None) -> str:
     """The gate's summary as the analyst saw it (pipeline_runs.gate_summary)."""
     return "" if not run or danish.is_missing(run["gate_summary"]) else str(run["gate_summary"])
+
+
+# --- areas and departments (afdelinger) ---------------------------------------------------
+
+def slug(text: str) -> str:
+    """A file-name part of an area or afdeling: `Kølvrå` -> `koelvraa`."""
+    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "x"
+
+
+def area_page(area: str) -> str:
+    return f"omraade-{slug(area)}.html"
+
+
+def department_page(area: str, afdeling: str) -> str:
+    return f"afdeling-{slug(area)}-{slug(afdeling)}.html"
+
+
+HIDDEN_TEXT = "skjult"
+HIDDEN_TITLE = "Skjult for at beskytte enkeltpersoner: tallet bygger på for få personer"
+
+
+def _figure_cell(row: dict | None, ind: Indicator) -> dict:
+    """One figure of a table: its text, or `skjult` for a suppressed cell (never 0)."""
+    if row is None:
+        return {"text": "–", "hidden": False, "title": "Ingen tal for perioden"}
+    if bool(row["is_suppressed"]):
+        return {"text": HIDDEN_TEXT, "hidden": True, "title": HIDDEN_TITLE}
+    value = _number(row["value"])
+    return {"text": fmt.value_text(value, ind.unit_da), "hidden": False,
+            "title": "" if value is not None else "Ingen personer i perioden"}
+
+
+def _keyed(frame: pd.DataFrame) -> dict[tuple, dict]:
+    return {(r["period_type"], r["period"]): r for r in frame.to_dict("records")}
+
+
+def department_rows(published: Published, ind: Indicator, area: str, afdeling: str,
+                    quarters: int = 8) -> list[dict]:
+    """The afdeling's years (all) and latest quarters beside the area's, newest first."""
+    deps = published.departments
+    own = deps[(deps["indicator_id"] == ind.indicator_id) & (deps["area"] == area)
+               & (deps["afdeling"] == afdeling)]
+    area_cells = published.values[(published.values["indicator_id"] == ind.indicator_id)
+                                  & (published.values["area"] == area)
+                                  & (published.values["sex"] == "all")]
+    mine, theirs = _keyed(own), _keyed(area_cells)
+    rows = []
+    for period_type, limit in (("year", None), ("quarter", quarters)):
+        part = own[own["period_type"] == period_type].sort_values("period_start", ascending=False)
+        for record in part.head(limit).to_dict("records") if limit else part.to_dict("records"):
+            key = (period_type, record["period"])
+            rows.append({
+                "period_type": period_type,
+                "period": record["period"],
+                "label": fmt.period_text(period_type, record["period"], ind.grain),
+                "incomplete": not bool(record["is_complete"]),
+                "afdeling": _figure_cell(mine.get(key), ind),
+                "area": _figure_cell(theirs.get(key), ind),
+            })
+    return rows
+
+
+def _department_indicators(published: Published) -> list[Indicator]:
+    ids = set(published.departments["indicator_id"]) if not published.departments.empty else set()
+    return [ind for ind in published.indicators if ind.indicator_id in ids]
+
+
+def _latest_year(published: Published, ind: Indicator, area: str) -> str | None:
+    deps = published.departments
+    years = deps[(deps["indicator_id"] == ind.indicator_id) & (deps["area"] == area)
+                 & (deps["period_type"] == "year")]
+    complete = years[years["is_complete"].astype(bool)]
+    chosen = complete if not complete.empty else years
+    return None if chosen.empty else str(chosen["period"].max())
+
+
+def render_area(env: jinja2.Environment, published: Published, meta: dict, area: str) -> str:
+    """An area's page: its afdelinger (links to their pages) and each indicator's latest year for
+    the area and every afdeling."""
+    afdelinger = published.afdelinger(area)
+    deps = published.departments
+    rows = []
+    for ind in _department_indicators(published):
+        year = _latest_year(published, ind, area)
+        if year is None:
+            continue
+        own = deps[(deps["indicator_id"] == ind.indicator_id) & (deps["area"] == area)
+                   & (deps["period_type"] == "year") & (deps["period"] == year)]
+        by_afdeling = {r["afdeling"]: r for r in own.to_dict("records")}
+        area_cell = _keyed(published.values[
+            (published.values["indicator_id"] == ind.indicator_id)
+            & (published.values["area"] == area) & (published.values["sex"] == "all")]).get(
+                ("year", year))
+        rows.append({
+            "indicator": ind,
+            "period": fmt.period_text("year", year, ind.grain),
+            "area": _figure_cell(area_cell, ind),
+            "afdelinger": [_figure_cell(by_afdeling.get(a), ind) for a in afdelinger],
+        })
+    return env.get_template("area.html").render(
+        **_common(published, meta, f"omraade-{slug(area)}", f"Boligområde {area}"),
+        area=area,
+        afdelinger=[{"name": a, "page": department_page(area, a)} for a in afdelinger],
+        rows=rows,
+        charts=False,
+    )
+
+
+def render_department(env: jinja2.Environment, published: Published, meta: dict, area: str,
+                      afdeling: str) -> str:
+    """An afdeling's page for its board: per indicator a chart and the year and quarter figures
+    beside the area's, hidden cells shown as hidden."""
+    sections = []
+    for ind in _department_indicators(published):
+        fig = figures.department_figure(published, ind, area, afdeling)
+        unit = "skoleår" if ind.is_yearly else "kvartaler"
+        per = "pr. skoleår" if ind.is_yearly else "pr. kvartal"
+        rows = department_rows(published, ind, area, afdeling)
+        sections.append({
+            "indicator": ind,
+            "better_text": "Højere er bedre" if ind.direction == "higher" else "Lavere er bedre",
+            "chart": Chart(f"fig-{ind.indicator_id}-afdeling",
+                           f"Afdeling {afdeling} og {area}, {per}", fig,
+                           hidden_notes(fig, unit) + _incomplete_note(fig)),
+            "rows": rows,
+            "hidden": sum(r["afdeling"]["hidden"] for r in rows),
+        })
+    return env.get_template("afdeling.html").render(
+        **_common(published, meta, f"afdeling-{slug(area)}-{slug(afdeling)}",
+                  f"Afdeling {afdeling}, {area}"),
+        area=area,
+        afdeling=afdeling,
+        area_href=area_page(area),
+        sections=sections,
+        k=catalogue.disclosure_k(),
+        charts=True,
+    )

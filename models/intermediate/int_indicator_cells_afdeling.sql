@@ -1,0 +1,146 @@
+-- Unsuppressed department cells: every person-based indicator x quarter/year x area x afdeling,
+-- sex `all` (docs/indicators.md, departments). A person-month belongs to the afdeling of the
+-- person's beboere row of the month that places it (for U_DANSK_MAT_02 the June snapshot, like
+-- the area). Numerator and denominator are sums over the period's person-months, so the
+-- afdelinger of an area add up to the area's cell; persons / persons_in_numerator are distinct
+-- per afdeling (a person who moved between afdelinger of the area counts in both). The grid: each
+-- afdeling seen in the area's beboere in the months that feed the period, also when nobody of
+-- the indicator's population lives there (denominator 0); is_complete is the area cell's.
+with
+
+catalogue as (
+    select * from {{ ref('indicators') }}
+),
+
+person_months as (
+    select * from {{ ref('int_indicator_person_months') }}
+),
+
+residents as (
+    select * from {{ ref('int_resident_months') }}
+),
+
+period_months as (
+    select * from {{ ref('int_indicator_period_months') }}
+    where period_type in ('quarter', 'year')
+),
+
+area_cells as (
+    select * from {{ ref('int_indicator_cells') }}
+    where
+        person_based
+        and sex = 'all'
+        and area <> 'all'
+        and period_type in ('quarter', 'year')
+),
+
+department_months as (
+    select
+        person_months.indicator_id,
+        person_months.month_start,
+        person_months.area,
+        residents.department,
+        person_months.person_id,
+        person_months.in_numerator,
+        person_months.numerator,
+        person_months.denominator
+    from person_months
+    inner join residents
+        on
+            person_months.person_id = residents.person_id
+            and person_months.month_start = residents.month_start
+),
+
+-- One row per person and period in each afdeling they lived in: distinct persons become counts.
+unit_periods as (
+    select
+        period_months.indicator_id,
+        period_months.period_type,
+        period_months.period,
+        department_months.area,
+        department_months.department,
+        department_months.person_id,
+        sum(department_months.numerator) as numerator,
+        sum(department_months.denominator) as denominator,
+        bool_or(department_months.in_numerator) as in_numerator
+    from period_months
+    inner join department_months
+        on
+            period_months.indicator_id = department_months.indicator_id
+            and period_months.month_start = department_months.month_start
+    group by
+        period_months.indicator_id,
+        period_months.period_type,
+        period_months.period,
+        department_months.area,
+        department_months.department,
+        department_months.person_id
+),
+
+aggregated as (
+    select
+        indicator_id,
+        period_type,
+        period,
+        area,
+        department,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(person_id) as persons,
+        count(case when in_numerator then person_id end) as persons_in_numerator
+    from unit_periods
+    group by indicator_id, period_type, period, area, department
+),
+
+-- The grid: the afdelinger in the area's beboere in the months feeding the period.
+seen as (
+    select distinct
+        period_months.indicator_id,
+        period_months.period_type,
+        period_months.period,
+        residents.area,
+        residents.department
+    from period_months
+    inner join residents on period_months.month_start = residents.month_start
+),
+
+final as (
+    select
+        area_cells.indicator_id,
+        area_cells.delaftale,
+        area_cells.period_type,
+        area_cells.period,
+        area_cells.period_start,
+        area_cells.period_end,
+        area_cells.area,
+        seen.department as afdeling,
+        area_cells.sex,
+        area_cells.person_based,
+        area_cells.is_complete,
+        coalesce(aggregated.numerator, 0) as numerator,
+        coalesce(aggregated.denominator, 0) as denominator,
+        case
+            when coalesce(aggregated.denominator, 0) > 0
+                then aggregated.numerator / aggregated.denominator * catalogue.factor
+        end as value,
+        coalesce(aggregated.persons, 0) as persons,
+        coalesce(aggregated.persons_in_numerator, 0) as persons_in_numerator
+    from area_cells
+    inner join seen
+        on
+            area_cells.indicator_id = seen.indicator_id
+            and area_cells.period_type = seen.period_type
+            and area_cells.period = seen.period
+            and area_cells.area = seen.area
+    inner join catalogue
+        on area_cells.indicator_id = catalogue.indicator_id
+    left join aggregated
+        on
+            seen.indicator_id = aggregated.indicator_id
+            and seen.period_type = aggregated.period_type
+            and seen.period = aggregated.period
+            and seen.area = aggregated.area
+            and seen.department = aggregated.department
+)
+
+select * from final
