@@ -27,24 +27,18 @@
     suppressions; rounds repeat (recursive CTE) until one changes nothing, at most `rounds`. The
     data test no_lonely_suppressed_cell proves the fixpoint. Cells that are not person-based
     (S_BROBYGNING) are never suppressed. -#}
-{% macro disclosure_control(cells, k, rounds) %}
+{% macro disclosure_control(cells, k, rounds, groups=none, primary=none, time_keys=true) %}
+{#- Other tables than the indicator cells (participant_outcomes) pass their own `groups` (specs
+    as disclosure_group_specs()), their own `primary` expression (default: the rule over persons
+    and persons_in_numerator) and time_keys=false (no time groups, no stock link). -#}
+{%- set groups = groups if groups is not none else disclosure_group_specs() %}
+{%- set primary = primary if primary is not none else disclosure_primary_rule(k) %}
+{%- set time_key_columns = (',' ~ disclosure_group_keys()) if time_keys else '' %}
+{%- set time_key_names = 'quarter_group, year_group, is_empty_period,' if time_keys else '' %}
 primary_suppression as (
     select
         *,
-        coalesce(person_based and (
-            persons < {{ k }}
-            or (
-                numerator_counts_persons
-                and (
-                    (persons_in_numerator > 0 and persons_in_numerator < {{ k }})
-                    or (
-                        persons - persons_in_numerator > 0
-                        and persons - persons_in_numerator < {{ k }}
-                    )
-                )
-            )
-        ), false) as is_primary_suppressed,
-        {{ disclosure_group_keys() }}
+        {{ primary }} as is_primary_suppressed{{ time_key_columns }}
     from {{ cells }}
 ),
 
@@ -68,7 +62,7 @@ suppression_rounds as (
                 where round_number < {{ rounds }}
             ),
 {% set ns = namespace(previous='round_start') %}
-{% for group in disclosure_group_specs() %}
+{% for group in groups %}
 {% set step = 'step_' ~ loop.index %}
             {{ _secondary_step(
                 ns.previous, step, group.partition, group.member, group.total, group.tie_break
@@ -76,6 +70,7 @@ suppression_rounds as (
 {% set ns.previous = step %}
 {% endfor %}
             by_stock_month as (
+{% if time_keys %}
                 select
                     * exclude (is_suppressed),
                     is_suppressed or coalesce(
@@ -87,6 +82,9 @@ suppression_rounds as (
                         false
                     ) as is_suppressed
                 from {{ ns.previous }}
+{% else %}
+                select * from {{ ns.previous }}
+{% endif %}
             ),
 
             compared as (
@@ -112,7 +110,7 @@ suppression_rounds as (
 disclosed as (
     select
         * exclude (
-            is_primary_suppressed, quarter_group, year_group, is_empty_period, round_number
+            {{ time_key_names }} is_primary_suppressed, round_number
         ),
         case
             when is_primary_suppressed then 'primary'
@@ -121,6 +119,28 @@ disclosed as (
     from suppression_rounds
 ),
 {% endmacro %}
+
+{#- Disclosure rule 1 (primary) as a boolean expression over a cell's person_based,
+    numerator_counts_persons and its two person counts (column names or expressions): fewer
+    than k persons, or (where the numerator counts persons) 0 < persons_in_numerator < k or
+    0 < persons - persons_in_numerator < k. Not person-based: never. -#}
+{% macro disclosure_primary_rule(
+    k, persons='persons', persons_in_numerator='persons_in_numerator'
+) %}
+coalesce(person_based and (
+            {{ persons }} < {{ k }}
+            or (
+                numerator_counts_persons
+                and (
+                    ({{ persons_in_numerator }} > 0 and {{ persons_in_numerator }} < {{ k }})
+                    or (
+                        {{ persons }} - {{ persons_in_numerator }} > 0
+                        and {{ persons }} - {{ persons_in_numerator }} < {{ k }}
+                    )
+                )
+            )
+        ), false)
+{%- endmacro %}
 
 {#- One secondary step over `source`: groups are the rows of one `partition`; a row is a member
     or the group's total by the two boolean expressions (neither: not in the group). A group with
