@@ -29,6 +29,7 @@ PUBLISHED_TABLES = {
     "indicators",
     "indicator_status",
     "delivery_status",
+    "participant_outcomes",
     "pipeline_runs",
 }
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
