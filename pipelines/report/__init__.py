@@ -48,6 +48,8 @@ def write_site(content: data.Published, folder: Path) -> list[Path]:
     }
     for delaftale in content.delaftaler:
         written[delaftale.page] = pages.render_delaftale(env, content, meta, delaftale)
+    if content.participant_indicators:
+        written[pages.PARTICIPANTS_PAGE] = pages.render_participants(env, content, meta)
     paths = []
     for name, html in written.items():
         path = folder / name
