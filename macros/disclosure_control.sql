@@ -28,25 +28,29 @@
     data test no_lonely_suppressed_cell proves the fixpoint. Cells that are not person-based
     (S_BROBYGNING) are never suppressed.
 
-    The department cells (int_indicator_cells_afdeling_disclosed) use the same chain with their
-    own `groups` (department_disclosure_group_specs()), stock `link_partition` and two more
-    arguments: `fixed`, a column holding a decision taken elsewhere (the area cells, decided
-    before; NULL for a cell still to decide): such a cell starts with it and is never changed;
-    and `empty_period`, an expression saying the period is empty in the whole plan (default: the
-    cells' own area all / sex all row has no person). -#}
+    Other cells use the same chain with their own `groups` (specs as disclosure_group_specs()):
+    - the department cells (int_indicator_cells_afdeling_disclosed) pass department groups, a
+      stock `link_partition`, `fixed` (a column holding a decision taken elsewhere, the area cells
+      decided before; NULL for a cell still to decide: such a cell starts with it and is never
+      changed) and `empty_period` (an expression saying the period is empty in the whole plan;
+      default: the cells' own area all / sex all row has no person);
+    - participant_outcomes passes its own `primary` expression (default: the rule over persons
+      and persons_in_numerator) and time_keys=false (no time groups, no stock link). -#}
 {% macro disclosure_control(
     cells, k, rounds, groups=none, link_partition='indicator_id, area, sex, stock_month',
-    fixed=none, empty_period=none
+    fixed=none, empty_period=none, primary=none, time_keys=true
 ) %}
 {%- set groups = groups if groups is not none else disclosure_group_specs() %}
+{%- set primary = primary if primary is not none else disclosure_primary_rule(k) %}
 {%- set is_fixed = '(' ~ fixed ~ ' is not null)' if fixed is not none else 'false' %}
 {%- set initial = 'coalesce(' ~ fixed ~ ', is_primary_suppressed)' if fixed is not none
     else 'is_primary_suppressed' %}
+{%- set time_key_columns = (',' ~ disclosure_group_keys(empty_period=empty_period)) if time_keys else '' %}
+{%- set time_key_names = 'quarter_group, year_group, is_empty_period,' if time_keys else '' %}
 primary_suppression as (
     select
         *,
-        {{ disclosure_primary_rule(k) }} as is_primary_suppressed,
-        {{ disclosure_group_keys(empty_period=empty_period) }}
+        {{ primary }} as is_primary_suppressed{{ time_key_columns }}
     from {{ cells }}
 ),
 
@@ -79,6 +83,7 @@ suppression_rounds as (
 {% set ns.previous = step %}
 {% endfor %}
             by_stock_month as (
+{% if time_keys %}
                 select
                     * exclude (is_suppressed),
                     is_suppressed or coalesce(
@@ -91,6 +96,9 @@ suppression_rounds as (
                         false
                     ) as is_suppressed
                 from {{ ns.previous }}
+{% else %}
+                select * from {{ ns.previous }}
+{% endif %}
             ),
 
             compared as (
@@ -116,7 +124,7 @@ suppression_rounds as (
 disclosed as (
     select
         * exclude (
-            is_primary_suppressed, quarter_group, year_group, is_empty_period, round_number
+            {{ time_key_names }} is_primary_suppressed, round_number
         ),
         case
             when is_primary_suppressed then 'primary'
@@ -125,6 +133,28 @@ disclosed as (
     from suppression_rounds
 ),
 {% endmacro %}
+
+{#- Disclosure rule 1 (primary) as a boolean expression over a cell's person_based,
+    numerator_counts_persons and its two person counts (column names or expressions): fewer
+    than k persons, or (where the numerator counts persons) 0 < persons_in_numerator < k or
+    0 < persons - persons_in_numerator < k. Not person-based: never. -#}
+{% macro disclosure_primary_rule(
+    k, persons='persons', persons_in_numerator='persons_in_numerator'
+) %}
+coalesce(person_based and (
+            {{ persons }} < {{ k }}
+            or (
+                numerator_counts_persons
+                and (
+                    ({{ persons_in_numerator }} > 0 and {{ persons_in_numerator }} < {{ k }})
+                    or (
+                        {{ persons }} - {{ persons_in_numerator }} > 0
+                        and {{ persons }} - {{ persons_in_numerator }} < {{ k }}
+                    )
+                )
+            )
+        ), false)
+{%- endmacro %}
 
 {#- One secondary step over `source`: groups are the rows of one `partition`; a row is a member
     or the group's total by the two boolean expressions (neither: not in the group). A group with
@@ -166,22 +196,3 @@ disclosed as (
     from {{ target }}_groups
 ),
 {% endmacro %}
-
-{#- The primary rule (docs/indicators.md, rule 1) as a boolean expression over a cell's
-    person_based, numerator_counts_persons, persons and persons_in_numerator: written once, for
-    the area cells and the department cells alike. -#}
-{% macro disclosure_primary_rule(k) -%}
-coalesce(person_based and (
-            persons < {{ k }}
-            or (
-                numerator_counts_persons
-                and (
-                    (persons_in_numerator > 0 and persons_in_numerator < {{ k }})
-                    or (
-                        persons - persons_in_numerator > 0
-                        and persons - persons_in_numerator < {{ k }}
-                    )
-                )
-            )
-        ), false)
-{%- endmacro %}

@@ -257,3 +257,83 @@
         'not keyed.is_area_total'
     ) }}
 {% endmacro %}
+
+{#- The groups of participant_outcomes (docs/indicators.md, "Participants and non-participants"),
+    over rows of indicator_id, year, area, participation: the table's rows (`deltager`,
+    `ikke_deltager`) and, as participation `total`, the indicator's year cell of sex `all`
+    (its suppression already decided by disclosure_control, never changed here).
+    - participation of area: deltager and ikke_deltager of an indicator, year and area sum to
+      the year cell (the figures of year Y; the before-figures have no published total);
+    - areas of participation: the areas' rows of one participation sum to its area `all`
+      (a person-month has one area; participation is the person's, the same in every area). -#}
+{% macro participant_group_specs() %}
+{{ return([
+        {'name': 'participation of area', 'partition': 'indicator_id, year, area',
+         'group_of': 'area',
+         'member': "participation <> 'total'", 'total': "participation = 'total'",
+         'tie_break': 'participation'},
+        {'name': 'areas of participation', 'partition': 'indicator_id, year, participation',
+         'group_of': 'participation',
+         'member': "participation <> 'total' and area <> 'all'",
+         'total': "participation <> 'total' and area = 'all'", 'tie_break': 'area'},
+]) }}
+{% endmacro %}
+
+{#- One row per group of participant_group_specs() over `outcomes` (indicator_id, year, area,
+    participation, is_suppressed) and the year cells of `values` (indicator_values' columns;
+    sex `all`, period type `year`), with the columns of disclosure_group_audit: `is_kept` when
+    the group does not hold exactly one suppressed row (total counted). A SELECT statement. -#}
+{% macro participant_group_audit(outcomes, values) %}
+    with
+
+    audited as (
+        select
+            indicator_id,
+            year,
+            area,
+            participation,
+            is_suppressed
+        from {{ outcomes }}
+        union all
+        select
+            indicator_id,
+            cast(period as integer) as year,
+            area,
+            'total' as participation,
+            is_suppressed
+        from {{ values }}
+        where
+            period_type = 'year'
+            and sex = 'all'
+            and indicator_id in (select distinct indicator_id from {{ outcomes }})
+    ),
+
+    {% for group in participant_group_specs() %}
+    group_{{ loop.index }} as (
+        select
+            indicator_id,
+            'year' as period_type,
+            cast(year as varchar) as period,
+            '{{ group.name }}' as grouping,
+            {{ group.group_of }} as group_of,
+            count(*) filter (where {{ group.member }}) as members,
+            count(*) filter (where is_suppressed) as suppressed_cells
+        from audited
+        where ({{ group.member }}) or ({{ group.total }})
+        group by {{ group.partition }}
+    ),
+    {% endfor %}
+
+    groups as (
+        {% for group in participant_group_specs()[:-1] %}
+        select * from group_{{ loop.index }}
+        union all
+        {% endfor %}
+        select * from group_{{ participant_group_specs() | length }}
+    )
+
+    select
+        *,
+        not (suppressed_cells = 1 and members > 0) as is_kept
+    from groups
+{% endmacro %}

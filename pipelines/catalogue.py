@@ -56,6 +56,7 @@ class Indicator:
     target_value: float | None
     target_is_example: bool
     max_monthly_jump: float | None
+    participant_outcome: bool  # split into participants and non-participants (participant_outcomes)
 
     @classmethod
     def from_row(cls, row: dict[str, str]) -> Indicator:
@@ -81,6 +82,7 @@ class Indicator:
             target_value=_optional_float(row["target_value"]),
             target_is_example=_bool(row["target_is_example"]),
             max_monthly_jump=_optional_float(row["max_monthly_jump"]),
+            participant_outcome=_bool(row["participant_outcome"]),
         )
 
 

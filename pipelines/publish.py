@@ -31,7 +31,8 @@ PUBLISHED_NAME = "helhedsplan.duckdb"
 # The oldest DuckDB release whose clients must open the file (DuckDB 2.x writes newer storage).
 STORAGE_VERSION = "v1.0.0"
 INDICATOR_VALUE_ORDER = "indicator_id, period_type, period_start, area, sex"
-OTHER_MARTS = ("indicators", "indicator_status", "delivery_status", "indicator_values_afdeling")
+OTHER_MARTS = ("indicators", "indicator_status", "delivery_status", "indicator_values_afdeling",
+               "participant_outcomes")
 # Marts copied with fixed column types and order, like indicator_values: (columns, order by).
 TYPED_MARTS = {
     "indicator_values_afdeling": (

@@ -37,6 +37,7 @@ PUBLISHED_MARTS = (
     "indicator_values", "mart_uddannelse_og_livschancer", "mart_beskaeftigelse",
     "mart_sammenhaengskraft_og_medborgerskab", "indicators", "indicator_status", "delivery_status",
     "indicator_values_afdeling",
+    "participant_outcomes",
 )
 PERSON_LEVEL = {"person_id", "birth_date", "unit_id", "cpr"}
 
@@ -95,7 +96,8 @@ def test_catalogue_and_status_have_the_interface_columns(warehouse: Path) -> Non
     assert names("indicators") == [
         "indicator_id", "delaftale", "delaftale_name_da", "name_da", "name_en", "description_da",
         "description_en", "unit_da", "factor", "direction", "aggregation", "grain", "person_based",
-        "baseline_year", "baseline", "target", "target_year", "target_is_example", "target_rule_da"]
+        "baseline_year", "baseline", "target", "target_year", "target_is_example", "target_rule_da",
+        "participant_outcome"]
     assert names("indicator_status") == [
         "indicator_id", "area", "window_start", "window_end", "value", "baseline", "target",
         "expected", "status"]

@@ -29,6 +29,7 @@ PUBLISHED_TABLES = {
     "indicators",
     "indicator_status",
     "delivery_status",
+    "participant_outcomes",
     "pipeline_runs",
     "indicator_values_afdeling",
 }

@@ -30,6 +30,7 @@ from pipelines.report.data import read_annotations
 from pipelines.report.figures import rolling_12
 
 ANNOTATED = "S_DELTAGELSE"  # any monthly indicator of the catalogue with an area split
+PARTICIPANTS_PAGE = "deltagere.html"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,8 @@ def built(world, tmp_path_factory):
     )
     published, report = build_copy(world.published, root, notes)
     delaftaler = [d for (d,) in query(published, "select distinct delaftale from indicators")]
-    pages = ("index.html", "datastatus.html", *(f"{d}.html" for d in delaftaler))
+    pages = ("index.html", "datastatus.html", *(f"{d}.html" for d in delaftaler),
+             PARTICIPANTS_PAGE)
     return SimpleNamespace(published=published, report=report, area=area, moved=moved, pages=pages,
                            page_of={iid: f"{d}.html" for iid, d in
                                     query(published, "select indicator_id, delaftale from indicators")})
@@ -99,7 +101,9 @@ def test_every_figure_uses_decimal_comma_separators(built, page):
             total += 1
     # overview 1, data status 2; per indicator a trend, areas, and women/men if counted by person
     per_indicator = query(built.published, "select sum(2 + person_based::int) from indicators")[0][0]
-    assert total == 1 + 2 + per_indicator
+    # the participants page: one chart per outcome indicator
+    outcomes = query(built.published, "select count(*) from indicators where participant_outcome")[0][0]
+    assert total == 1 + 2 + per_indicator + outcomes
 
 
 def test_trend_carries_the_published_monthly_values(built, page):
@@ -562,3 +566,91 @@ def test_rolling_value_is_a_gap_when_too_many_months_are_hidden():
     assert values[11] is None and values[12] is None  # three hidden months in the window
     assert values[13] == pytest.approx(25.0)  # mar. 2024–feb. 2025: two hidden, left out
     assert notes[13] == " (uden jun. 2024, aug. 2024: skjult)"
+
+
+# ------------------------------------------------------------- participants and non-participants
+
+CAVEAT = ("beskrivelse, ikke en effektmåling: deltagelse er frivillig, så grupperne er "
+          "forskellige fra starten")
+
+
+def _participant_rows(published, indicator_id: str, year: int | None = None) -> list[dict]:
+    sql = ("select * from participant_outcomes where indicator_id = ?"
+           + (" and year = ?" if year is not None else "") + " order by year, area, participation")
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rel = con.execute(sql, [indicator_id] + ([year] if year is not None else []))
+        names = [d[0] for d in rel.description]
+        return [dict(zip(names, row)) for row in rel.fetchall()]
+    finally:
+        con.close()
+
+
+def _outcome_ids(published) -> list[str]:
+    return [i for (i,) in query(published, "select indicator_id from indicators "
+                                           "where participant_outcome")]
+
+
+def test_the_participants_page_is_linked_from_every_page_and_says_it_is_no_effect(built):
+    for name in built.pages:
+        html = (built.report / name).read_text(encoding="utf-8")
+        assert f'href="{PARTICIPANTS_PAGE}"' in html, name
+    text = _text(built, PARTICIPANTS_PAGE)
+    assert CAVEAT in text.lower()
+    ids = _outcome_ids(built.published)
+    assert len(ids) == 4
+    names = dict(query(built.published, "select indicator_id, name_da from indicators"))
+    for iid in ids:
+        assert names[iid] in text
+
+
+def test_the_participant_tables_show_the_published_latest_year_with_hidden_rows_as_hidden(built):
+    html = (built.report / PARTICIPANTS_PAGE).read_text(encoding="utf-8")
+    checked = hidden = 0
+    for iid in _outcome_ids(built.published):
+        year = query(built.published, "select max(year) from participant_outcomes "
+                                      "where indicator_id = ?", [iid])[0][0]
+        section = html.split(f'id="{iid}"', 1)[1].split("</section>", 1)[0]
+        assert f'data-year="{year}"' in section
+        for row in _participant_rows(built.published, iid, year):
+            match = re.search(rf'<tr data-area="{re.escape(row["area"])}" data-participation='
+                              rf'"{row["participation"]}"[^>]*>(.*?)</tr>', section, re.DOTALL)
+            assert match, (iid, row["area"], row["participation"])
+            cells = visible_text(match.group(1))
+            if row["is_suppressed"]:
+                assert cells.count("skjult") == 4 and "%" not in cells, cells
+                hidden += 1
+            else:
+                assert f"{danish(row['value_before'])} % {danish(row['value'])} %" in cells, cells
+                change = row["value"] - row["value_before"]
+                assert f"{danish(abs(change))} procentpoint" in cells, cells
+                counts = f"{row['numerator']:.0f} af {row['denominator']:.0f}"
+                assert counts in cells.replace(".", ""), cells  # thousands dot aside
+                checked += 1
+    assert checked > 5 and hidden > 5
+
+
+def test_the_participant_chart_carries_the_published_values_and_gaps(built, page):
+    figures = page[PARTICIPANTS_PAGE].figures
+    for iid in _outcome_ids(built.published):
+        fig = figures[f"fig-{iid}-deltagere"]
+        rows = [r for r in _participant_rows(built.published, iid) if r["area"] == "all"]
+        for participation in ("deltager", "ikke_deltager"):
+            bars = trace(fig, participation=participation, role="value")
+            marks = trace(fig, participation=participation, role="before")
+            for row in (r for r in rows if r["participation"] == participation):
+                year = str(row["year"])
+                if row["is_suppressed"]:
+                    assert y_at(bars, year) is None and y_at(marks, year) is None
+                else:
+                    assert y_at(bars, year) == pytest.approx(row["value"])
+                    assert y_at(marks, year) == pytest.approx(row["value_before"])
+        hidden_years = {str(r["year"]) for r in rows if r["is_suppressed"]}
+        if hidden_years:
+            assert set(trace(fig, role="hidden")["x"]) == hidden_years
+
+
+def test_without_participant_outcomes_the_report_has_no_participants_page(world, tmp_path):
+    _, report = build_copy(world.published, tmp_path, None, "drop table participant_outcomes")
+    assert not (report / PARTICIPANTS_PAGE).exists()
+    assert PARTICIPANTS_PAGE not in (report / "index.html").read_text(encoding="utf-8")

@@ -43,7 +43,8 @@ final as (
         cast({{ target_rule_da(
             'catalogue.target_kind', 'catalogue.target_value', 'catalogue.unit_da',
             'catalogue.baseline_year'
-        ) }} as varchar) as target_rule_da
+        ) }} as varchar) as target_rule_da,
+        cast(catalogue.participant_outcome as boolean) as participant_outcome
     from catalogue
     inner join delaftaler on catalogue.delaftale = delaftaler.delaftale
     left join targets on catalogue.indicator_id = targets.indicator_id

@@ -53,6 +53,8 @@ def write_site(content: data.Published, folder: Path) -> list[Path]:
         for afdeling in content.afdelinger(area):
             written[pages.department_page(area, afdeling)] = pages.render_department(
                 env, content, meta, area, afdeling)
+    if content.participant_indicators:
+        written[pages.PARTICIPANTS_PAGE] = pages.render_participants(env, content, meta)
     paths = []
     for name, html in written.items():
         path = folder / name

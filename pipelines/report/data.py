@@ -17,6 +17,8 @@ REQUIRED_TABLES = ("indicator_values", "indicators", "indicator_status", "delive
                    "pipeline_runs")
 # The department figures (docs/indicators.md); a file published before them has none.
 DEPARTMENT_TABLE = "indicator_values_afdeling"
+# Optional: a file published before it existed still makes a report (without its page).
+PARTICIPANTS_TABLE = "participant_outcomes"
 ANNOTATIONS_FILE = CONFIG_DIR / "annotations.csv"
 ALL_INDICATORS = "*"  # an annotation for every indicator (e.g. the plan's start)
 
@@ -49,10 +51,12 @@ class Indicator:
     target_year: int
     target_is_example: bool
     target_rule_da: str
+    participant_outcome: bool = False  # split into participants and non-participants
 
     @classmethod
     def from_row(cls, row: dict) -> Indicator:
-        values = {name: row[name] for name in cls.__dataclass_fields__}
+        values = {name: row[name] for name in cls.__dataclass_fields__ if name in row}
+        values["participant_outcome"] = bool(row.get("participant_outcome") or False)
         for name in ("baseline", "target"):
             values[name] = None if pd.isna(values[name]) else float(values[name])
         return cls(**values)
@@ -88,6 +92,18 @@ class Published:
     run_files: pd.DataFrame  # the latest run's source_files, one row per file
     annotations: list[Annotation]
     departments: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_values_afdeling
+    # participant_outcomes (empty when the published file has none)
+    participants: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def participant_indicators(self) -> list[Indicator]:
+        """The outcome indicators of participant_outcomes (the catalogue's participant_outcome),
+        in the catalogue's order, when the published file holds rows for them."""
+        if self.participants.empty:
+            return []
+        published = set(self.participants["indicator_id"])
+        return [ind for ind in self.indicators
+                if ind.participant_outcome and ind.indicator_id in published]
 
     @property
     def indicators(self) -> list[Indicator]:
@@ -168,6 +184,11 @@ def load(published: Path, annotations_file: Path = ANNOTATIONS_FILE) -> Publishe
             if DEPARTMENT_TABLE in tables
             else pd.DataFrame()
         )
+        participants = (
+            con.execute("select * from participant_outcomes order by indicator_id, year, area, "
+                        "participation").df()
+            if PARTICIPANTS_TABLE in tables else pd.DataFrame()
+        )
         run_files = con.execute(
             "select * from (select unnest(files, recursive := true) from (select source_files "
             "as files from pipeline_runs order by published_at desc limit 1)) order by file_path"
@@ -189,6 +210,7 @@ def load(published: Path, annotations_file: Path = ANNOTATIONS_FILE) -> Publishe
         run_files=run_files,
         annotations=read_annotations(annotations_file, known_ids),
         departments=departments,
+        participants=participants,
     )
 
 

@@ -679,3 +679,63 @@ def progress_figure(published: Published) -> go.Figure:
     )
     layout.pop("yaxis2")
     return go.Figure(data=traces, layout=layout)
+
+
+# --- participants and non-participants ------------------------------------------------------
+
+PARTICIPATION_LABELS = {"deltager": "Deltagere", "ikke_deltager": "Ikke-deltagere"}
+PARTICIPATION_STYLES = {"deltager": ("#0072b2", "circle"), "ikke_deltager": ("#e69f00", "diamond")}
+
+
+def participant_figure(published: Published, ind: Indicator, area: str = "all") -> go.Figure:
+    """participant_outcomes of one indicator and area by year: a bar per group and year (the
+    year's value), a mark for the same persons' value the year before; a hidden row is a gap
+    with a × at the bottom (never 0)."""
+    rows = published.participants
+    rows = rows[(rows["indicator_id"] == ind.indicator_id) & (rows["area"] == area)]
+    years = sorted(int(y) for y in rows["year"].unique())
+    x = [str(y) for y in years]
+    traces: list = []
+    hidden: dict[str, list[str]] = {}
+    suffix = fmt.unit_suffix(ind.unit_da)
+    for participation, label in PARTICIPATION_LABELS.items():
+        group = rows[rows["participation"] == participation].set_index("year")
+        colour, symbol = PARTICIPATION_STYLES[participation]
+        now, before = [], []
+        for year in years:
+            row = group.loc[year] if year in group.index else None
+            if row is None or bool(row["is_suppressed"]):
+                hidden.setdefault(str(year), []).append(label)
+                now.append(None)
+                before.append(None)
+            else:
+                now.append(_num(row["value"]))
+                before.append(_num(row["value_before"]))
+        traces.append(go.Bar(
+            x=x, y=now, name=f"{label}, året", marker={"color": colour}, offsetgroup=participation,
+            hovertemplate=f"{label} %{{x}}: %{{y:,.1f}}{suffix}<extra></extra>",
+            meta={"participation": participation, "role": "value"}))
+        traces.append(go.Scatter(
+            x=x, y=before, name=f"{label}, samme personer året før", mode="markers",
+            offsetgroup=participation,
+            marker={"symbol": symbol + "-open", "size": 11, "color": INK, "line": {"width": 2}},
+            hovertemplate=(f"{label} %{{x}}, samme personer året før: "
+                           f"%{{y:,.1f}}{suffix}<extra></extra>"),
+            meta={"participation": participation, "role": "before"}))
+    if hidden:
+        xs = [year for year in x if year in hidden]
+        traces.append(go.Scatter(
+            x=xs, y=[0.025] * len(xs), yaxis="y2", mode="markers", name=HIDDEN_NAME,
+            marker={"symbol": "x-thin", "size": 9, "line": {"width": 2, "color": "#666"},
+                    "color": "#666"},
+            customdata=[[year, ", ".join(hidden[year])] for year in xs],
+            hovertemplate="%{customdata[0]}<br>Skjult (for få personer): "
+                          "%{customdata[1]}<extra></extra>",
+            meta={"role": "hidden"}))
+    layout = base_layout(
+        height=360, barmode="group", bargap=0.3, scattermode="group",
+        xaxis={"type": "category", "showgrid": False, "linecolor": "#999", "ticks": "outside",
+               "tickcolor": "#999"},
+        yaxis=_yaxis(ind),
+    )
+    return go.Figure(data=traces, layout=layout)

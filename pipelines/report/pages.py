@@ -18,6 +18,8 @@ from pipelines.report import format as fmt
 from pipelines.report.data import Delaftale, Indicator, Published, danish_sort_key
 
 TEMPLATES = Path(__file__).parent / "templates"
+PARTICIPANTS_PAGE = "deltagere.html"
+HIDDEN_TEXT = "skjult"
 
 
 @dataclass
@@ -133,6 +135,7 @@ def _common(published: Published, meta: dict, page_id: str, title: str) -> dict:
         "page_id": page_id,
         "title": title,
         "delaftaler": published.delaftaler,
+        "participants_page": PARTICIPANTS_PAGE if published.participant_indicators else None,
         "meta": meta,
         **plan_context(published),
     }
@@ -356,7 +359,6 @@ def department_page(area: str, afdeling: str) -> str:
     return f"afdeling-{slug(area)}-{slug(afdeling)}.html"
 
 
-HIDDEN_TEXT = "skjult"
 HIDDEN_TITLE = "Skjult for at beskytte enkeltpersoner: tallet bygger på for få personer"
 
 
@@ -476,3 +478,92 @@ def render_department(env: jinja2.Environment, published: Published, meta: dict,
         k=catalogue.disclosure_k(),
         charts=True,
     )
+
+
+# --- participants and non-participants -----------------------------------------------------
+
+CAVEAT = ("Beskrivelse, ikke en effektmåling: deltagelse er frivillig, så grupperne er "
+          "forskellige fra starten.")
+
+
+def _figure_text(row: dict | None, column: str, unit_da: str) -> str:
+    if row is None or bool(row["is_suppressed"]):
+        return HIDDEN_TEXT
+    return fmt.value_text(_number(row[column]), unit_da)
+
+
+def _count_text(row: dict | None, numerator: str, denominator: str) -> str:
+    if row is None or bool(row["is_suppressed"]):
+        return HIDDEN_TEXT
+    return f"{danish.compact(row[numerator])} af {danish.compact(row[denominator])}"
+
+
+def participant_rows(published: Published, ind: Indicator, year: int) -> list[dict]:
+    """The table of one indicator and year: per area (`all` first, then the areas in Danish
+    order) and group, the value the year before (same persons), the year's value and the change;
+    a hidden row says `skjult` in every figure."""
+    rows = published.participants
+    rows = rows[(rows["indicator_id"] == ind.indicator_id) & (rows["year"] == year)]
+    by_key = {(r["area"], r["participation"]): r for r in rows.to_dict("records")}
+    areas = sorted({area for area, _ in by_key},
+                   key=lambda a: (a != "all", danish_sort_key(a)))
+    table = []
+    for area in areas:
+        for participation, label in figures.PARTICIPATION_LABELS.items():
+            row = by_key.get((area, participation))
+            hidden = row is None or bool(row["is_suppressed"])
+            delta = None if hidden else (
+                None if danish.is_missing(row["value"]) or danish.is_missing(row["value_before"])
+                else float(row["value"]) - float(row["value_before"]))
+            table.append({
+                "area": area,
+                "area_label": fmt.AREA_ALL_LABEL if area == "all" else area,
+                "participation": participation,
+                "label": label,
+                "hidden": hidden,
+                "before_text": _figure_text(row, "value_before", ind.unit_da),
+                "value_text": _figure_text(row, "value", ind.unit_da),
+                "before_counts": _count_text(row, "numerator_before", "denominator_before"),
+                "counts": _count_text(row, "numerator", "denominator"),
+                "change_text": HIDDEN_TEXT if hidden else fmt.change_text(delta, ind.unit_da),
+                "change": fmt.change_direction(delta, ind.direction),
+            })
+    return table
+
+
+def render_participants(env: jinja2.Environment, published: Published, meta: dict) -> str:
+    sections = []
+    for ind in published.participant_indicators:
+        rows = published.participants
+        years = sorted(int(y) for y in rows.loc[rows["indicator_id"] == ind.indicator_id, "year"]
+                       .unique())
+        latest = years[-1]
+        fig = figures.participant_figure(published, ind)
+        notes = hidden_participant_notes(fig)
+        sections.append({
+            "indicator": ind,
+            "year": latest,
+            "chart": Chart(f"fig-{ind.indicator_id}-deltagere",
+                           "Hele helhedsplanen, år for år", fig, notes),
+            "rows": participant_rows(published, ind, latest),
+            "better_text": "Højere er bedre" if ind.direction == "higher" else "Lavere er bedre",
+        })
+    return env.get_template("participants.html").render(
+        **_common(published, meta, "deltagere", "Deltagere og ikke-deltagere"),
+        caveat=CAVEAT,
+        sections=sections,
+        charts=True,
+    )
+
+
+def hidden_participant_notes(fig: go.Figure) -> list[str]:
+    for trace in fig.data:
+        if (trace.meta or {}).get("role") == "hidden":
+            listed = "; ".join(f"{year}: {who}" for year, who in trace.customdata)
+            return [(
+                "<strong>Skjult: for få personer.</strong> En gruppe, der bygger på for få "
+                "personer i året eller året før, vises ikke (heller ikke den anden gruppe, "
+                "når den sammen med helhedsplanens tal ville afsløre den). Et × nederst markerer "
+                f"året. Skjult: {fmt_escape(listed)}."
+            )]
+    return []
