@@ -32,6 +32,7 @@ PUBLISHED_NAME = "helhedsplan.duckdb"
 STORAGE_VERSION = "v1.0.0"
 INDICATOR_VALUE_ORDER = "indicator_id, period_type, period_start, area, sex"
 OTHER_MARTS = ("indicators", "indicator_status", "delivery_status")
+OTHER_MARTS += ("activity_figures",)  # the yearly report's activity figures (aarsrapport)
 PERSON_LEVEL_COLUMN = re.compile(r"person_id|birth|cpr|pseudonym|f(oe|ø)dsel", re.IGNORECASE)
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
 HEX64 = r"(^|[^0-9a-f])[0-9a-f]{64}([^0-9a-f]|$)"
