@@ -37,6 +37,7 @@ PUBLISHED_MARTS = (
     "indicator_values", "mart_uddannelse_og_livschancer", "mart_beskaeftigelse",
     "mart_sammenhaengskraft_og_medborgerskab", "indicators", "indicator_status", "delivery_status",
 )
+PUBLISHED_MARTS += ("activity_figures",)  # the yearly report's activity figures
 PERSON_LEVEL = {"person_id", "birth_date", "unit_id", "cpr"}
 
 
