@@ -206,3 +206,61 @@ def test_courses_of_one_to_k_minus_one_residents_are_hidden(course_figures):
     assert open_2024["is_suppressed"].sum() == 2
     groups = figures.groupby(["year", "figure_id"])["is_suppressed"].sum()
     assert (groups != 1).all()
+
+
+# --- deltagelse on hand-made sessions -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def session_figures(world, tmp_path_factory) -> tuple[pd.DataFrame, list[str]]:
+    """Hand-made sessions in 2024: area A one session (five volunteers, one participant, one
+    unregistered, a partner), area B two sessions (seven participants, one of them later a
+    volunteer), area C one session of two participants; the other areas nothing."""
+    copy = world.copy(tmp_path_factory.mktemp("sessions"))
+    areas = sorted(_frame(copy.warehouse, "select area from intermediate.int_areas")["area"])
+    assert len(areas) >= 4
+    a, b, c = areas[:3]
+    rows = [("2024-03-05", "X", a, "Skolen" if i == 0 else None, f"p{i}", "frivillig" if i < 5 else "deltager")
+            for i in range(6)]
+    rows.append(("2024-03-05", "X", a, None, None, "deltager"))  # an unregistered participant
+    rows += [("2024-04-10", "Y", b, None, f"q{i}", "deltager") for i in range(7)]
+    rows.append(("2024-04-17", "Y", b, None, "q0", "frivillig"))
+    rows += [("2024-06-01", "Z", c, None, f"r{i}", "deltager") for i in range(2)]
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        con.execute("delete from raw.deltagelse")
+        for source_row, (day, activity, area, partner, person, role) in enumerate(rows, 1):
+            date = dt.date.fromisoformat(day)
+            con.execute("insert into raw.deltagelse values (?, ?, ?, ?, 'S', ?, ?, ?, null, null, ?, 0, ?)",
+                        [date.replace(day=1), date, activity, f"Aktivitet {activity}", area, partner,
+                         person, role, source_row])
+    finally:
+        con.close()
+    build(copy.warehouse, select="int_sessions int_areas activity_figures")
+    figures = _frame(copy.warehouse, "select * from marts.activity_figures "
+                                     "where source = 'deltagelse' and year = 2024")
+    return figures, [a, b, c, *areas[3:]]
+
+
+def test_sessions_participants_and_volunteers_counted_by_hand(session_figures):
+    figures, (a, b, c, *_) = session_figures
+    expected = {
+        ("all", "sessions"): 4, (a, "sessions"): 1, (b, "sessions"): 2, (c, "sessions"): 1,
+        ("all", "sessions_with_partner"): 1, (a, "sessions_with_partner"): 1,
+        (b, "sessions_with_partner"): 0,
+        ("all", "participants"): 15, (a, "participants"): 6, (b, "participants"): 7,
+        ("all", "volunteers"): 6,
+    }
+    for (area, figure_id), value in expected.items():
+        assert _figure(figures, 2024, area, figure_id) == value, (area, figure_id)
+
+
+def test_small_person_counts_and_their_complement_are_hidden_with_a_second_cell(session_figures):
+    figures, (a, b, c, *others) = session_figures
+    assert _figure(figures, 2024, c, "participants") is None  # two persons
+    assert _figure(figures, 2024, b, "volunteers") is None  # one volunteer
+    assert _figure(figures, 2024, a, "volunteers") is None  # five, but only one was not
+    # C's participants alone in their group beside the total: the smallest other area goes too
+    participants = figures[figures["figure_id"] == "participants"]
+    hidden = set(participants.loc[participants["is_suppressed"], "area"])
+    assert hidden == {c, min(others)}
+    assert (figures.groupby("figure_id")["is_suppressed"].sum() != 1).all()
