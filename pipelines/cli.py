@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--marts", type=Path, default=d.marts)
     p.add_argument("--pdf", action="store_true", help="also write one PDF board pack")
 
+    p = sub.add_parser("aarsrapport", help="the yearly report to Landsbyggefonden (HTML and PDF) "
+                                           "from the published file")
+    p.add_argument("--aar", type=int, required=True, metavar="ÅÅÅÅ", help="the year, e.g. 2025")
+    p.add_argument("--marts", type=Path, default=d.marts)
+
     p = sub.add_parser("history", help="list the publications (date, run, code, data month, gate, copy)")
     p.add_argument("--marts", type=Path, default=d.marts)
 
@@ -83,7 +88,7 @@ def _path_arguments(parser: argparse.ArgumentParser, d) -> None:
 
 
 _STARTED = time.perf_counter()  # this process's start, for the time outside the run's steps
-LOGGED = ("ingest", "build", "run", "gate", "serve", "status")
+LOGGED = ("ingest", "build", "run", "gate", "serve", "status", "aarsrapport")
 CLI_STARTED = "kommandolinjen (helhedsplan {})"
 
 
@@ -262,6 +267,18 @@ def _report(args) -> int:
     return EXIT_OK
 
 
+def _aarsrapport(args) -> int:
+    from pipelines.report.aarsrapport import build_aarsrapport, folder_name, pdf_name
+
+    published = args.marts / "helhedsplan.duckdb"
+    if not published.exists():
+        raise RuntimeError(f"ingen offentliggjort fil i {published}; kør 'helhedsplan run' først")
+    index = build_aarsrapport(published, args.aar, args.marts / folder_name(args.aar))
+    print(f"Årsrapport {args.aar}: {index}")
+    print(f"PDF: {index.parent / pdf_name(args.aar)}")
+    return EXIT_OK
+
+
 def _serve(args) -> int:
     from pipelines.ops.schedule import serve
     from pipelines.settings import Paths
@@ -294,7 +311,7 @@ def _require_raw(raw: Path) -> None:
 COMMANDS = {
     "sample": _sample, "ingest": _ingest, "build": _build, "run": _run,
     "gate": _gate, "report": _report, "docs": _docs, "history": _history, "serve": _serve, "server": _server,
-    "status": _status, "revisions": _revisions, "prune": _prune,
+    "status": _status, "revisions": _revisions, "prune": _prune, "aarsrapport": _aarsrapport,
 }
 
 def console() -> None:

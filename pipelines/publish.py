@@ -32,7 +32,7 @@ PUBLISHED_NAME = "helhedsplan.duckdb"
 STORAGE_VERSION = "v1.0.0"
 INDICATOR_VALUE_ORDER = "indicator_id, period_type, period_start, area, sex"
 OTHER_MARTS = ("indicators", "indicator_status", "delivery_status", "indicator_values_afdeling",
-               "participant_outcomes")
+               "participant_outcomes", "activity_figures")
 # Marts copied with fixed column types and order, like indicator_values: (columns, order by).
 TYPED_MARTS = {
     "indicator_values_afdeling": (

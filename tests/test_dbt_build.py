@@ -39,6 +39,7 @@ PUBLISHED_MARTS = (
     "indicator_values_afdeling",
     "participant_outcomes",
 )
+PUBLISHED_MARTS += ("activity_figures",)  # the yearly report's activity figures
 PERSON_LEVEL = {"person_id", "birth_date", "unit_id", "cpr"}
 
 
