@@ -34,6 +34,8 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
     "deltagelse": [("period_start", "DATE"), ("dato", "DATE"), ("aktivitet_id", "VARCHAR"),
                    ("aktivitet", "VARCHAR"), ("delaftale", "VARCHAR"), ("boligomraade", "VARCHAR"),
                    ("partner", "VARCHAR"), *_PERSON, ("rolle", "VARCHAR"), *_PROVENANCE],
+    "forloeb": [("period_start", "DATE"), ("forloeb_id", "VARCHAR"), *_PERSON, ("startdato", "DATE"),
+                ("slutdato", "DATE"), ("aktoerer", "VARCHAR[]"), ("afslutning", "VARCHAR"), *_PROVENANCE],
     "load_log": [("load_id", "INTEGER"), ("run_id", "VARCHAR"), ("source", "VARCHAR"),
                  ("file_path", "VARCHAR"), ("sha256", "VARCHAR"), ("size_bytes", "BIGINT"),
                  ("file_format", "VARCHAR"), ("outcome", "VARCHAR"), ("rows_read", "INTEGER"),
