@@ -45,7 +45,8 @@
 {%- set is_fixed = '(' ~ fixed ~ ' is not null)' if fixed is not none else 'false' %}
 {%- set initial = 'coalesce(' ~ fixed ~ ', is_primary_suppressed)' if fixed is not none
     else 'is_primary_suppressed' %}
-{%- set time_key_columns = (',' ~ disclosure_group_keys(empty_period=empty_period)) if time_keys else '' %}
+{%- set time_key_columns = (',' ~ disclosure_group_keys(empty_period=empty_period))
+    if time_keys else '' %}
 {%- set time_key_names = 'quarter_group, year_group, is_empty_period,' if time_keys else '' %}
 primary_suppression as (
     select

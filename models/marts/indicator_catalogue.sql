@@ -33,7 +33,7 @@ final as (
         cast(catalogue.aggregation as varchar) as aggregation,
         cast(catalogue.grain as varchar) as grain,
         cast(catalogue.person_based as boolean) as person_based,
-        cast(string_split(catalogue.sources, '|') as varchar []) as sources,
+        cast(string_split(catalogue.sources, '|') as varchar[]) as sources,
         cast(catalogue.months_read_before as integer) as months_read_before,
         cast(catalogue.baseline_year as integer) as baseline_year,
         cast(targets.baseline as double) as baseline,
