@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.ingest.warehouse import make_private, private_folder
 from pipelines.settings import PROJECT_ROOT, quiet_third_parties
 
 _FAILED = {"error", "fail", "runtime error", "skipped"}
@@ -38,9 +39,9 @@ def state_dir(warehouse: Path) -> Path:
     """dbt's target (manifest, run results) and log folders for `warehouse`: `<name>.dbt/`."""
     warehouse = Path(warehouse).expanduser().resolve()
     state = warehouse.parent / f"{warehouse.stem}.dbt"
-    if not state.exists():  # its logs and run results describe person-level data: owner only
-        state.mkdir(parents=True)
-        state.chmod(0o700)
+    # its logs and run results describe person-level data: the owner's only
+    private_folder(state)
+    make_private(state)
     return state
 
 

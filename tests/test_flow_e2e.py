@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import duckdb
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
+from pipelines import catalogue
 from pipelines.cli import EXIT_GATE_FAILED, EXIT_OK, main
 from pipelines.sample import generate
 
@@ -73,7 +75,18 @@ def test_clean_sample_run_publishes_and_reports(first_run):
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         assert {"indicator_values", "indicators", "indicator_status", "pipeline_runs"} <= tables
         indicators = con.execute("select count(distinct indicator_id) from indicator_values").fetchall()[0][0]
-    assert indicators == 10
+    assert indicators == len(catalogue.indicators())
+
+
+def test_the_person_level_warehouse_is_private_and_the_published_side_is_not(first_run):
+    """A shared municipal machine: the warehouse, its folder's dbt logs and the run lock are the
+    owner's only; the published file and the report are for every reader."""
+    root, code, output = first_run
+    assert code == EXIT_OK, output
+    for private in (root / "warehouse.duckdb", root / "warehouse.dbt"):
+        assert stat.S_IMODE(private.stat().st_mode) & 0o077 == 0, private
+    for public in (root / "marts" / "helhedsplan.duckdb", root / "marts" / "report" / "index.html"):
+        assert stat.S_IMODE(public.stat().st_mode) & 0o044 == 0o044, public
 
 
 def test_every_published_table_and_column_explains_itself(first_run):

@@ -150,6 +150,42 @@ def test_a_gap_in_the_course_register_warns_and_does_not_block(warehouse, tmp_pa
     assert finding(result, "delivery_months.forloeb_every_month").examples == ["2025-03"]
 
 
+def _rename_area(warehouse: Path, month: date, rows: int, name: str) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update raw.beboere set boligomraade = ? where rowid in (select rowid from raw.beboere"
+            " where period_start = ? order by source_row limit ?)", [name, month, rows])
+
+
+def test_an_unknown_area_in_a_few_rows_warns_naming_it_and_the_file(warehouse, tmp_path):
+    """A typo or a hostile name (`<script>`) must not become a published area unnoticed."""
+    month = date(2025, 2, 1)
+    _rename_area(warehouse, month, 2, "<script>")
+    result = gate(warehouse, tmp_path)
+    assert result.passed, result.summary
+    (example,) = finding(result, "delivery_names.unknown_name").examples  # its afdelinger not again
+    assert example.startswith("beboere/") and "2025-02" in example and "område '<script>' (2 rækker)" in example
+
+
+def test_an_unknown_area_in_more_than_the_allowed_share_of_a_file_blocks(warehouse, tmp_path):
+    month = date(2025, 2, 1)
+    (residents,) = query(warehouse, "select count(*) from raw.beboere where period_start = ?", [month])[0]
+    _rename_area(warehouse, month, residents // 10, "Houlkaer")  # a tenth of the file misspelt
+    result = gate(warehouse, tmp_path)
+    assert not result.passed
+    assert names(result.failures) == {"delivery_names.unknown_name_share"}
+    assert "område 'Houlkaer' i " in finding(result, "delivery_names.unknown_name_share").examples[0]
+
+
+def test_an_unknown_afdeling_of_a_known_area_warns(warehouse, tmp_path):
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw.beboere set afdeling = '99' where rowid = (select min(rowid) from raw.beboere"
+                    " where boligomraade = 'Kølvrå')")
+    result = gate(warehouse, tmp_path)
+    assert result.passed
+    assert "afdeling '99' (1 rækker)" in finding(result, "delivery_names.unknown_name").examples[0]
+
+
 def test_july_needs_no_school_delivery(warehouse, tmp_path):
     (july_rows,) = query(warehouse, "select count(*) from raw.skole where month(period_start) = 7")
     assert july_rows == (0,)  # the sample, as the contract says, delivers no school in July

@@ -46,17 +46,26 @@ LOG_TABLES = {
 }
 
 
+def private_folder(folder: Path) -> Path:
+    """`folder`, created readable by its owner only when it does not exist yet (person-level data:
+    the warehouse, its WAL, dbt's logs and the run lock live there)."""
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        folder.chmod(0o700)
+    return folder
+
+
+def make_private(path: Path) -> None:
+    """Remove group and other permissions from a file or folder holding person-level data."""
+    if path.exists() and path.stat().st_mode & 0o077:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def attach(con: duckdb.DuckDBPyConnection, warehouse: Path, alias: str = "wh") -> None:
-    # person-level data: a new warehouse folder (its WAL and dbt's logs beside it) and file are
-    # the owner's only
-    if not warehouse.parent.exists():
-        warehouse.parent.mkdir(parents=True)
-        warehouse.parent.chmod(0o700)
-    new = not warehouse.exists()
+    private_folder(warehouse.parent)
     path = str(warehouse).replace("'", "''")
     con.execute(f"attach '{path}' as {alias}")
-    if new:
-        warehouse.chmod(0o600)
+    make_private(warehouse)  # also a warehouse made before this rule, or created by another reader
     existing = {
         name for (name,) in con.execute(
             "select table_name from duckdb_tables() where database_name = ? and schema_name = 'raw'", [alias]

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipelines.ingest.warehouse import private_folder
+
 log = logging.getLogger("helhedsplan.ops")
 PREFECT_SERVER_MARK = "prefect.server.api.server:create_app"
 
@@ -128,7 +130,7 @@ def hold(warehouse: Path, started_by: str) -> Iterator[LockInfo]:
     """Hold the run lock for the block. Re-entrant within one process (the CLI takes it before
     Prefect starts; the flow takes it again, so deployment runs are covered as well)."""
     path = lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     current = read(warehouse)
     if current is not None and current.pid == os.getpid():
         yield current

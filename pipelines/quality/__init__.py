@@ -20,7 +20,9 @@ __all__ = ["GateFinding", "GateResult", "run_gate"]
 
 log = logging.getLogger(__name__)
 # Thresholds handed to the suites as GX expectation parameters ({"$PARAMETER": name}).
-SUITE_PARAMETERS = ("max_quarantined_share", "min_employment_coverage", "max_delivery_lag_months")
+SUITE_PARAMETERS = (
+    "max_quarantined_share", "min_employment_coverage", "max_delivery_lag_months", "max_unknown_name_share",
+)
 
 
 def _frame_error(suite: str, error: Exception) -> GateFinding:

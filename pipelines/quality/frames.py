@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipelines import catalogue
 from pipelines.quality.collapse import delivery_volumes
+from pipelines.quality.names import delivery_names
 from pipelines.settings import INDICATOR_VALUE_COLUMNS
 
 SEXES = ("female", "male", "all")
@@ -343,4 +344,5 @@ BUILDERS: dict[str, Callable[[FrameContext], pd.DataFrame]] = {
     "mart_jumps": mart_jumps,
     "mart_consistency": mart_consistency,
     "delivery_volumes": delivery_volumes,
+    "delivery_names": delivery_names,
 }

@@ -20,6 +20,7 @@ def threshold_texts(config: dict, disclosure_k: int) -> dict[str, str]:
         "min_employment_coverage": percent_da(config["min_employment_coverage"]),
         "employment_coverage_ages": f"{low}–{high}",
         "max_delivery_lag_months": str(config["max_delivery_lag_months"]),
+        "max_unknown_name_share": percent_da(config["max_unknown_name_share"]),
         "months_without_school": ", ".join(
             MONTH_NAMES_DA[month - 1] for month in config["months_without_school"]
         )
