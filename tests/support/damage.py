@@ -116,6 +116,14 @@ def suppress(con: duckdb.DuckDBPyConnection, indicator_id: str, period: str, **c
             f"denominator = null, value = null where {where}",
             params,
         )
+    if cell.get("sex", "all") == "all":  # an area's hidden cell hides its afdelinger too (a group)
+        where, params = _where({"indicator_id": indicator_id, "period": period,
+                                **{k: v for k, v in cell.items() if k == "area"}})
+        con.execute(
+            "update marts.indicator_values_afdeling set is_suppressed = true, numerator = null, "
+            f"denominator = null, value = null where {where}",
+            params,
+        )
 
 
 def cells(con: duckdb.DuckDBPyConnection, sql_where: str, params: list | None = None) -> list[dict]:
