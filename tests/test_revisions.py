@@ -5,43 +5,21 @@ each board meeting's publication."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from support.corrections import correct_latest_employment_file
 
 from pipelines.cli import main
 from pipelines.publish import publish
 from pipelines.quality import run_gate
 
 DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
-BENEFIT = re.compile(r"(?i)kontanthj(æ|ae)lp")
-
-
-def _correct_latest_employment_file(raw: Path) -> tuple[Path, Path, int]:
-    """A correction of the latest readable beskaeftigelse file: social assistance recoded as work."""
-    for original in sorted((raw / "beskaeftigelse").glob("*.csv"), reverse=True):
-        data = original.read_bytes()
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        corrected, count = BENEFIT.subn("beskaeftiget", text)
-        if count >= 10:
-            target = original.with_name(f"{original.stem}_rettet.csv")
-            target.write_bytes(corrected.encode(encoding))
-            past = time.time() - 3600  # copied in a while ago: settled
-            os.utime(target, (past, past))
-            return original, target, count
-    raise AssertionError("no beskaeftigelse file with social assistance to correct")
 
 
 def _cell(path: Path, indicator_id: str, period: str) -> tuple[float | None, bool]:
@@ -58,7 +36,7 @@ def _percent(value: float) -> str:
 @pytest.fixture(scope="module")
 def corrected(world, tmp_path_factory):
     copy = world.copy(tmp_path_factory.mktemp("revisions"))
-    original, correction, _ = _correct_latest_employment_file(copy.raw)
+    original, correction, _ = correct_latest_employment_file(copy.raw)
     code = main(["run", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse), "--marts", str(copy.marts)])
     assert code == 0
     copies = sorted((copy.marts / "history").glob("*.duckdb"))
