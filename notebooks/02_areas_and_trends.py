@@ -102,7 +102,9 @@ assert values.loc[values["is_suppressed"], "value"].isna().all()  # hidden is NU
 # %%
 labels = {row.indicator_id: f"{row.name_da} ({row.unit_da})" for row in indicators.itertuples()}
 area_labels = {area: AREA_ALL_LABEL if area == "all" else area for area in areas}
-plot = values.assign(indicator=values["indicator_id"].map(labels), area=values["area"].map(area_labels))
+plot = values.assign(
+    indicator=values["indicator_id"].map(labels), area=values["area"].map(area_labels)
+)
 fig = px.line(
     plot, x="period_start", y="value", color="area", facet_row="indicator",
     markers=True, category_orders={"indicator": [labels[i] for i in indicators["indicator_id"]]},

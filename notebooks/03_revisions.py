@@ -161,7 +161,7 @@ for row in named.itertuples():
         assert path in earlier_files and path in set(corrections["superseded_file"]), path
 explained = named[named["corrected_by"].map(len) > 0]
 if len(corrections) and len(changed):
-    assert len(explained) > 0, "cells changed and deliveries were corrected, but nothing is explained"
+    assert len(explained) > 0, "cells changed, deliveries were corrected, nothing is explained"
 print(f"{len(explained)} of {len(changed)} changed cells come from a corrected delivery")
 
 # %% [markdown]
@@ -170,9 +170,12 @@ print(f"{len(explained)} of {len(changed)} changed cells come from a corrected d
 # disclosure groups (docs/indicators.md) was hidden or shown after the correction.
 
 # %%
-with duckdb.connect(str(earlier), read_only=True) as con_a, duckdb.connect(str(later), read_only=True) as con_b:
-    code = [c.execute("select code_version from pipeline_runs order by published_at desc limit 1").fetchone()[0]
-            for c in (con_a, con_b)]
+code = []
+for path in (earlier, later):
+    with duckdb.connect(str(path), read_only=True) as con:
+        code.append(con.execute(
+            "select code_version from pipeline_runs order by published_at desc limit 1"
+        ).fetchone()[0])
 unexplained = merged.merge(explained[KEY], on=KEY, how="left", indicator="explained")
 unexplained = unexplained[unexplained["explained"] == "left_only"]
 shown_both = unexplained[~unexplained["is_suppressed_before"] & ~unexplained["is_suppressed_after"]]

@@ -28,8 +28,8 @@ def execute(name: str, published: Path, monkeypatch) -> str:
     the environment; the text of every output, in order."""
     notebook = jupytext.read(NOTEBOOKS / name)
     monkeypatch.setenv("HELHEDSPLAN_PUBLISHED", str(published))
-    client = NotebookClient(notebook, kernel_name="python3", timeout=CELL_TIMEOUT,
-                            startup_timeout=120, resources={"metadata": {"path": str(PROJECT_ROOT)}})
+    client = NotebookClient(notebook, kernel_name="python3", timeout=CELL_TIMEOUT, startup_timeout=120,
+                            resources={"metadata": {"path": str(PROJECT_ROOT)}})
     client.execute()
     return outputs(notebook)
 
@@ -75,9 +75,11 @@ def _flow_years_without_suppressed_months(published: Path) -> int:
     return sum(1 for key in keys if key in hidden.index and not hidden[key])
 
 
-def test_reproduce_an_indicator_recomputes_the_years_and_shows_the_suppressed_months(world, monkeypatch):
+def test_reproduce_an_indicator_recomputes_the_years_and_shows_the_suppressed_months(
+        world, monkeypatch):
     out = execute("01_reproduce_an_indicator.py", world.published, monkeypatch)
-    checked = int(re.search(r"years recomputed from their months: (\d+), mismatches: 0", out).group(1))
+    found = re.search(r"years recomputed from their months: (\d+), mismatches: 0", out)
+    checked = int(found.group(1))
     assert checked == _flow_years_without_suppressed_months(world.published) > 0
     assert "write refused" in out
     assert re.search(r"naive SUM differs from the published year in [1-9]\d* of \d+ cases", out)
@@ -90,20 +92,22 @@ def test_a_failing_cell_fails_the_test(world, tmp_path, monkeypatch):
     shutil.copytree(world.marts, marts)
     with duckdb.connect(str(marts / "helhedsplan.duckdb")) as con:
         (changed,) = con.execute(
-            "update indicator_values set numerator = numerator + 1 where indicator_id = 'B_BESKAEFTIGELSE'"
-            " and period = '2024-03' and area = 'all' and sex = 'all' and not is_suppressed"
+            "update indicator_values set numerator = numerator + 1"
+            " where indicator_id = 'B_BESKAEFTIGELSE' and period = '2024-03' and area = 'all'"
+            " and sex = 'all' and not is_suppressed"
         ).fetchone()
     assert changed == 1
     with pytest.raises(CellExecutionError, match="AssertionError"):
         execute("01_reproduce_an_indicator.py", marts / "helhedsplan.duckdb", monkeypatch)
 
 
-def test_areas_and_trends_draw_every_area_with_gaps_and_load_nothing_from_the_internet(world, monkeypatch):
+def test_areas_and_trends_draw_every_area_with_gaps_and_load_nothing_from_the_internet(
+        world, monkeypatch):
     out = execute("02_areas_and_trends.py", world.published, monkeypatch)
     with duckdb.connect(str(world.published), read_only=True) as con:
         areas, hidden = con.execute(
-            "select count(distinct area), count(*) filter (where is_suppressed) from mart_beskaeftigelse "
-            "where sex = 'all' and period_type = 'quarter'"
+            "select count(distinct area), count(*) filter (where is_suppressed)"
+            " from mart_beskaeftigelse where sex = 'all' and period_type = 'quarter'"
         ).fetchone()
         (indicators,) = con.execute(
             "select count(*) from indicators where delaftale = 'beskaeftigelse'").fetchone()
@@ -120,7 +124,7 @@ def corrected(world, tmp_path_factory):
     assert main(["run", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse),
                  "--marts", str(copy.marts)]) == 0
     assert len(list((copy.marts / "history").glob("*.duckdb"))) == 2
-    return copy, original.relative_to(copy.raw).as_posix(), correction.relative_to(copy.raw).as_posix()
+    return copy, *(path.relative_to(copy.raw).as_posix() for path in (original, correction))
 
 
 def test_revisions_find_the_changed_cells_and_the_correction_behind_them(corrected, monkeypatch):
