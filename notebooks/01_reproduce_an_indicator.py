@@ -17,9 +17,9 @@
 # Recompute a published yearly value from its published months, and see what a suppressed month
 # does to that recomputation. Only the published file is read, read-only.
 #
-# The file: `$HELHEDSPLAN_PUBLISHED`, else the first argument when run as a script
+# The file: the first argument when run as a script
 # (`.venv/bin/python notebooks/01_reproduce_an_indicator.py path/to/helhedsplan.duckdb`), else
-# `data/marts/helhedsplan.duckdb` of this repository. Open it in Jupyter with jupytext, or convert
+# `$HELHEDSPLAN_PUBLISHED`, else `data/marts/helhedsplan.duckdb` of this repository. Open it in Jupyter with jupytext, or convert
 # it: `.venv/bin/jupytext --to notebook notebooks/01_reproduce_an_indicator.py`.
 
 # %%
@@ -33,10 +33,10 @@ from pipelines.settings import default_paths
 
 
 def published_file() -> Path:
-    if os.environ.get("HELHEDSPLAN_PUBLISHED"):
-        return Path(os.environ["HELHEDSPLAN_PUBLISHED"])
     if "ipykernel" not in sys.modules and len(sys.argv) > 1:  # a kernel's argv is its own
         return Path(sys.argv[1])
+    if os.environ.get("HELHEDSPLAN_PUBLISHED"):
+        return Path(os.environ["HELHEDSPLAN_PUBLISHED"])
     return default_paths().published
 
 

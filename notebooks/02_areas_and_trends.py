@@ -17,7 +17,7 @@
 # One delaftale's indicators per quarter, one line per housing area, with Plotly. Read from the
 # delaftale's mart in the published file, read-only.
 #
-# The file: `$HELHEDSPLAN_PUBLISHED`, else the first argument when run as a script, else
+# The file: the first argument when run as a script, else `$HELHEDSPLAN_PUBLISHED`, else
 # `data/marts/helhedsplan.duckdb` of this repository; the delaftale: `$HELHEDSPLAN_DELAFTALE`
 # (default `beskaeftigelse`). Open in Jupyter with jupytext, or
 # `.venv/bin/jupytext --to notebook notebooks/02_areas_and_trends.py`.
@@ -36,10 +36,10 @@ from pipelines.settings import default_paths
 
 
 def published_file() -> Path:
-    if os.environ.get("HELHEDSPLAN_PUBLISHED"):
-        return Path(os.environ["HELHEDSPLAN_PUBLISHED"])
     if "ipykernel" not in sys.modules and len(sys.argv) > 1:  # a kernel's argv is its own
         return Path(sys.argv[1])
+    if os.environ.get("HELHEDSPLAN_PUBLISHED"):
+        return Path(os.environ["HELHEDSPLAN_PUBLISHED"])
     return default_paths().published
 
 

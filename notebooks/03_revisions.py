@@ -19,7 +19,7 @@
 # `helhedsplan revisions` compares); the comparison is computed here in pandas and checked
 # against `pipelines/sql/revisions.sql`, the query evaluators run in the DuckDB shell.
 #
-# The file: `$HELHEDSPLAN_PUBLISHED`, else the first argument when run as a script, else
+# The file: the first argument when run as a script, else `$HELHEDSPLAN_PUBLISHED`, else
 # `data/marts/helhedsplan.duckdb` of this repository. Open in Jupyter with jupytext, or
 # `.venv/bin/jupytext --to notebook notebooks/03_revisions.py`.
 
@@ -37,10 +37,10 @@ from pipelines.settings import default_paths
 
 
 def published_file() -> Path:
-    if os.environ.get("HELHEDSPLAN_PUBLISHED"):
-        return Path(os.environ["HELHEDSPLAN_PUBLISHED"])
     if "ipykernel" not in sys.modules and len(sys.argv) > 1:  # a kernel's argv is its own
         return Path(sys.argv[1])
+    if os.environ.get("HELHEDSPLAN_PUBLISHED"):
+        return Path(os.environ["HELHEDSPLAN_PUBLISHED"])
     return default_paths().published
 
 

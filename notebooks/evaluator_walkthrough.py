@@ -3,7 +3,7 @@
 #
 # Run as a script (`.venv/bin/python notebooks/evaluator_walkthrough.py [published.duckdb]`) or open
 # in Jupyter/VS Code as a percent-format notebook. It only reads the published file, read-only:
-# `$HELHEDSPLAN_PUBLISHED`, else the script's argument, else `data/marts/helhedsplan.duckdb`.
+# the script's argument, else `$HELHEDSPLAN_PUBLISHED`, else `data/marts/helhedsplan.duckdb`.
 
 # %%
 import os
@@ -14,10 +14,10 @@ import duckdb
 
 from pipelines.settings import default_paths
 
-if os.environ.get("HELHEDSPLAN_PUBLISHED"):
-    published = Path(os.environ["HELHEDSPLAN_PUBLISHED"])
-elif "ipykernel" not in sys.modules and len(sys.argv) > 1:  # a kernel's argv is its own
+if "ipykernel" not in sys.modules and len(sys.argv) > 1:  # a kernel's argv is its own
     published = Path(sys.argv[1])
+elif os.environ.get("HELHEDSPLAN_PUBLISHED"):
+    published = Path(os.environ["HELHEDSPLAN_PUBLISHED"])
 else:
     published = default_paths().published
 con = duckdb.connect(str(published), read_only=True)

@@ -14,9 +14,7 @@ import jupytext
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from support.corrections import correct_latest_employment_file
 
-from pipelines.cli import main
 from pipelines.settings import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -116,19 +114,11 @@ def test_areas_and_trends_draw_every_area_with_gaps_and_load_nothing_from_the_in
     assert not re.search(r"<script[^>]+src=|https?://cdn", out)
 
 
-@pytest.fixture(scope="module")
-def corrected(world, tmp_path_factory):
-    """Two publications: the world's, and one after a corrected employment file (a real run)."""
-    copy = world.copy(tmp_path_factory.mktemp("notebooks"))
-    original, correction, _ = correct_latest_employment_file(copy.raw)
-    assert main(["run", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse),
-                 "--marts", str(copy.marts)]) == 0
-    assert len(list((copy.marts / "history").glob("*.duckdb"))) == 2
-    return copy, *(path.relative_to(copy.raw).as_posix() for path in (original, correction))
-
-
-def test_revisions_find_the_changed_cells_and_the_correction_behind_them(corrected, monkeypatch):
-    copy, original, correction = corrected
+def test_revisions_find_the_changed_cells_and_the_correction_behind_them(
+        corrected_world, monkeypatch):
+    """Two publications, the world's and one after a corrected employment file (a real run)."""
+    copy, *files, _ = corrected_world
+    original, correction = (path.relative_to(copy.raw).as_posix() for path in files)
     out = execute("03_revisions.py", copy.published, monkeypatch)
     assert f"corrected deliveries: {correction}" in out
     explained, changed = map(int, re.search(

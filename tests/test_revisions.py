@@ -13,7 +13,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support.corrections import correct_latest_employment_file
 
 from pipelines.cli import main
 from pipelines.publish import publish
@@ -34,14 +33,8 @@ def _percent(value: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def corrected(world, tmp_path_factory):
-    copy = world.copy(tmp_path_factory.mktemp("revisions"))
-    original, correction, _ = correct_latest_employment_file(copy.raw)
-    code = main(["run", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse), "--marts", str(copy.marts)])
-    assert code == 0
-    copies = sorted((copy.marts / "history").glob("*.duckdb"))
-    assert len(copies) == 2
-    return copy, original, correction, copies
+def corrected(corrected_world):
+    return corrected_world
 
 
 def test_revisions_name_the_changed_cells_and_the_file_that_superseded_the_earlier_one(corrected, capsys):

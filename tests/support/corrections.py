@@ -28,3 +28,18 @@ def correct_latest_employment_file(raw: Path) -> tuple[Path, Path, int]:
             os.utime(target, (past, past))
             return original, target, count
     raise AssertionError("no beskaeftigelse file with social assistance to correct")
+
+
+def corrected_publication(world, root: Path) -> tuple:
+    """A copy of the world with the latest employment file corrected and a second real run
+    (`helhedsplan run`) published: (copy, original file, correction, [earlier copy, later copy])."""
+    from pipelines.cli import main
+
+    copy = world.copy(root)
+    original, correction, _ = correct_latest_employment_file(copy.raw)
+    code = main(["run", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse),
+                 "--marts", str(copy.marts)])
+    assert code == 0
+    copies = sorted((copy.marts / "history").glob("*.duckdb"))
+    assert len(copies) == 2
+    return copy, original, correction, copies
