@@ -2,15 +2,24 @@
 # # Evaluator walk-through: query, recompute and trace the published indicators
 #
 # Run as a script (`.venv/bin/python notebooks/evaluator_walkthrough.py [published.duckdb]`) or open
-# in Jupyter/VS Code as a percent-format notebook. It only reads the published file, read-only.
+# in Jupyter/VS Code as a percent-format notebook. It only reads the published file, read-only:
+# the script's argument, else `$HELHEDSPLAN_PUBLISHED`, else `data/marts/helhedsplan.duckdb`.
 
 # %%
+import os
 import sys
 from pathlib import Path
 
 import duckdb
 
-published = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/marts/helhedsplan.duckdb")
+from pipelines.settings import default_paths
+
+if "ipykernel" not in sys.modules and len(sys.argv) > 1:  # a kernel's argv is its own
+    published = Path(sys.argv[1])
+elif os.environ.get("HELHEDSPLAN_PUBLISHED"):
+    published = Path(os.environ["HELHEDSPLAN_PUBLISHED"])
+else:
+    published = default_paths().published
 con = duckdb.connect(str(published), read_only=True)
 
 # %% [markdown]

@@ -20,3 +20,12 @@ def world(tmp_path_factory):
     from support.world import build_world
 
     return build_world(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture(scope="session")
+def corrected_world(world, tmp_path_factory):
+    """The world copied, its latest employment file corrected, run again: two publications with
+    a correction between them (support/corrections.py). Read it; damage a copy."""
+    from support.corrections import corrected_publication
+
+    return corrected_publication(world, tmp_path_factory.mktemp("corrected"))

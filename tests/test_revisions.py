@@ -5,11 +5,9 @@ each board meeting's publication."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,27 +19,6 @@ from pipelines.publish import publish
 from pipelines.quality import run_gate
 
 DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
-BENEFIT = re.compile(r"(?i)kontanthj(æ|ae)lp")
-
-
-def _correct_latest_employment_file(raw: Path) -> tuple[Path, Path, int]:
-    """A correction of the latest readable beskaeftigelse file: social assistance recoded as work."""
-    for original in sorted((raw / "beskaeftigelse").glob("*.csv"), reverse=True):
-        data = original.read_bytes()
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        corrected, count = BENEFIT.subn("beskaeftiget", text)
-        if count >= 10:
-            target = original.with_name(f"{original.stem}_rettet.csv")
-            target.write_bytes(corrected.encode(encoding))
-            past = time.time() - 3600  # copied in a while ago: settled
-            os.utime(target, (past, past))
-            return original, target, count
-    raise AssertionError("no beskaeftigelse file with social assistance to correct")
 
 
 def _cell(path: Path, indicator_id: str, period: str) -> tuple[float | None, bool]:
@@ -56,14 +33,8 @@ def _percent(value: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def corrected(world, tmp_path_factory):
-    copy = world.copy(tmp_path_factory.mktemp("revisions"))
-    original, correction, _ = _correct_latest_employment_file(copy.raw)
-    code = main(["run", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse), "--marts", str(copy.marts)])
-    assert code == 0
-    copies = sorted((copy.marts / "history").glob("*.duckdb"))
-    assert len(copies) == 2
-    return copy, original, correction, copies
+def corrected(corrected_world):
+    return corrected_world
 
 
 def test_revisions_name_the_changed_cells_and_the_file_that_superseded_the_earlier_one(corrected, capsys):
