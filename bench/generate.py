@@ -36,9 +36,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 6
 BENCH_DIR = Path(__file__).resolve().parent
-SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse")
+# one resident in COURSE_EVERY has a coordinated course (about 2 % at a time); how they end
+COURSE_EVERY = 36
+ENDINGS = ("maal_naaet", "delvist_naaet", "afbrudt", "flyttet")
+SOURCES = ("beboere", "skole", "karakterer", "beskaeftigelse", "deltagelse", "forloeb")
 
 LEAVE_PER_MONTH = 0.005  # about 6 % of occupants move out a year
 STATUS_CHANGE_PER_MONTH = 0.04
@@ -307,7 +310,39 @@ def write_deliveries(out: Path, scale: Scale) -> dict:
             f"area_name(act_area) as boligomraade, if(partner < 0, null, {_sql_list(PARTNERS)}[partner + 1]) "
             "as partner, cpr(cpr_date, cpr_serial) as cpr, if(frivillig, 'frivillig', 'deltager') as rolle",
             folder / "deltagelse" / f"deltagelse_{label}.csv")
+        rows["forloeb"] += writer.copy(
+            _courses(writer, who, m),
+            f"select '{label}' as periode, printf('F%09d', course) as forloeb_id, "
+            "cpr(cpr_date, cpr_serial) as cpr, make_date(start // 12, start % 12 + 1, 1) as startdato, "
+            f"if(ends, make_date({year}, {month0 + 1}, 15), null) as slutdato, "
+            "if(actors = 1, 'jobcenter', 'jobcenter;skole') as aktoerer, "
+            f"if(ends, {_sql_list(ENDINGS)}[ending + 1], null) as afslutning",
+            folder / "forloeb" / f"forloeb_{label}.csv")
+    write_areas(out, pop)
     return counts
+
+
+def write_areas(out: Path, pop: Population) -> Path:
+    """The generated areas and afdelinger as config/areas.yml lists the plan's (the gate's names check)."""
+    lines = ["areas:"]
+    for area in range(pop.n_areas):
+        afdelinger = sorted({int(a) % 1000 + 1 for a in np.unique(pop.flat_afdeling[pop.flat_area == area])})
+        lines.append(f"  Område {area + 1:03d}: [{', '.join(repr(str(a)) for a in afdelinger)}]")
+    path = out / "areas.yml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _courses(writer: Writer, who: np.ndarray, m: int) -> pd.DataFrame:
+    """Coordinated courses: one person in COURSE_EVERY has a course of 9 months in every 12 (the
+    phase set by the person), ending in its ninth month with an ending cycling through ENDINGS."""
+    holders = who[who % COURSE_EVERY == 0]
+    phase = (m - holders // COURSE_EVERY % 12) % 12  # the person's own phase, spread over the year
+    holders, phase = holders[phase < 9], phase[phase < 9]
+    absolute = writer.pop.first + m
+    return writer.frame(holders, course=holders * 16 + (absolute - phase) // 12 % 16, start=absolute - phase,
+                        ends=phase == 8, actors=np.where(holders % 7 == 0, 1, 2),
+                        ending=(holders // COURSE_EVERY) % len(ENDINGS))
 
 
 def _age_band(age: np.ndarray) -> np.ndarray:

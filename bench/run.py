@@ -86,6 +86,7 @@ class ScaleRun:
         cached = (generate.cache_dir() / self.scale.key / "manifest.json").exists()
         folder = generate.ensure(self.scale)
         manifest = generate.manifest(folder)
+        self.env["HELHEDSPLAN_AREAS"] = str(folder / "areas.yml")  # the generated areas are the plan's
         self.facts.update(generated_s=manifest["seconds"], input_mb=manifest["bytes"]["base"] / 1e6,
                           rows=manifest["rows"]["base"], cached=cached)
         _link_tree(folder / "base", self.raw)

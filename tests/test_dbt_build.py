@@ -97,7 +97,7 @@ def test_catalogue_and_status_have_the_interface_columns(warehouse: Path) -> Non
     assert names("indicators") == [
         "indicator_id", "delaftale", "delaftale_name_da", "name_da", "name_en", "description_da",
         "description_en", "unit_da", "factor", "direction", "aggregation", "grain", "person_based",
-        "baseline_year", "baseline", "target", "target_year", "target_is_example", "target_rule_da",
+        "sources", "months_read_before", "baseline_year", "baseline", "target", "target_year", "target_is_example", "target_rule_da",
         "participant_outcome"]
     assert names("indicator_status") == [
         "indicator_id", "area", "window_start", "window_end", "value", "baseline", "target",

@@ -51,7 +51,7 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
     "warehouse_meta": [("key", "VARCHAR"), ("value", "VARCHAR")],
 }
 
-MONTHLY_SOURCES = ("beboere", "skole", "beskaeftigelse", "deltagelse")
+MONTHLY_SOURCES = ("beboere", "skole", "beskaeftigelse", "deltagelse", "forloeb")
 
 
 def write_raw(path: Path, tables: dict[str, list[dict]]) -> Path:
@@ -272,6 +272,25 @@ def random_raw(seed: int = 7, persons: int = 480) -> dict[str, list[dict]]:
                     add("deltagelse", period_start=month, dato=day, aktivitet_id=activity_id,
                         aktivitet=name, delaftale=delaftale, boligomraade=area, partner=None,
                         person_id=None, birth_date=None, sex=None, rolle="deltager")
+
+    # Coordinated courses (own random stream: the other tables stay as they were): every eighth
+    # person has one of 5 months from their first month, listed in each month's snapshot; it
+    # starts on the month's last day or its first, ends on the first day of its last month.
+    courses = random.Random(seed + 1)
+    actors = (["jobcenter"], ["jobcenter", "skole"], ["sundhed", "socialforvaltning", "skole"])
+    endings = ("maal_naaet", "delvist_naaet", "afbrudt", "flyttet", "maal_naaet")
+    for i, person in enumerate(people):
+        if i % 8 or person["last"] - person["first"] < 5:
+            continue
+        start, end = person["first"], person["first"] + 4
+        opened = months[start]
+        start_day = date(opened.year, opened.month, calendar.monthrange(opened.year, opened.month)[1]) \
+            if courses.random() < 0.3 else opened
+        for index in range(start, end + 1):
+            add("forloeb", period_start=months[index], forloeb_id=f"F{i}", **who(person),
+                startdato=start_day, slutdato=months[end] if index == end else None,
+                aktoerer=actors[courses.randrange(3)] if index == start else actors[i % 3],
+                afslutning=endings[(i // 8) % 5] if index == end else None)
 
     # The skole delivery of 2025-03 was rejected: no rows for that month.
     tables["skole"] = [r for r in tables["skole"] if month_label(r["period_start"]) != "2025-03"]

@@ -4,17 +4,23 @@ a warning; above `max_unknown_name_share` of its file's rows it blocks publishin
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 import yaml
 
 from pipelines.settings import CONFIG_DIR
 
-AREAS_FILE = CONFIG_DIR / "areas.yml"
+
+def areas_file() -> Path:
+    """config/areas.yml, or the file HELHEDSPLAN_AREAS names (another plan, the benchmark's areas)."""
+    return Path(os.environ.get("HELHEDSPLAN_AREAS") or CONFIG_DIR / "areas.yml")
 
 
-def known_names(path=AREAS_FILE) -> pd.DataFrame:
+def known_names(path: Path | None = None) -> pd.DataFrame:
     """(kind, area, name) of every configured area (`område`) and afdeling."""
-    with open(path, encoding="utf-8") as handle:
+    with open(path or areas_file(), encoding="utf-8") as handle:
         areas = (yaml.safe_load(handle) or {}).get("areas") or {}
     rows = [("område", None, area) for area in areas]
     rows += [("afdeling", area, str(afdeling)) for area, afdelinger in areas.items() for afdeling in afdelinger or []]
