@@ -188,7 +188,10 @@ def test_published_file_holds_no_person_level_column_or_value(warehouse, tmp_pat
         assert len(columns) > 50
         for table, column, data_type in columns:
             assert not any(word in column.lower() for word in ("person_id", "birth", "cpr")), column
-            if data_type == "VARCHAR":
+            if (table, column) == ("pipeline_runs", "code_version"):  # a commit id, by its format
+                assert all(re.fullmatch(r"[0-9a-f]{40}(-dirty)?|helhedsplan .+", v) for (v,) in
+                           con.execute("select code_version from pipeline_runs").fetchall())
+            elif data_type == "VARCHAR":
                 hits = con.execute(
                     f'select count(*) from {table} where regexp_matches("{column}", ?) '
                     f'or regexp_matches("{column}", ?)',
@@ -332,3 +335,22 @@ def test_reader_holding_the_file_is_undisturbed_by_a_new_publication(
         ).fetchone()[0]
         assert con.execute("select count(*) from pipeline_runs").fetchone()[0] == 3
     assert 0 < after < before
+
+
+@pytest.mark.parametrize(("commit", "run_id"), [
+    # commit 417aa6c… holds the digit run 0511942726, shaped like a CPR number: publishing refused
+    ("417aa6cf0511942726d8fdc608b04a7384f99ad1", "run-plain"),
+    ("417aa6cf0511942726d8fdc608b04a7384f99ad1-dirty", "ab051194-2726-4804-a201-e7a6264ea2f0"),
+])
+def test_a_commit_or_run_id_that_happens_to_hold_a_cpr_shaped_digit_run_still_publishes(
+        warehouse, tmp_path, passed_gate, monkeypatch, commit, run_id):
+    monkeypatch.setattr("pipelines.publish.code_version", lambda: commit)
+    published = publish(warehouse, tmp_path / "marts", run_id=run_id, gate=passed_gate, started_at=STARTED)
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select code_version from pipeline_runs where run_id = ?", [run_id]).fetchone() == (commit,)
+
+
+def test_a_cpr_shaped_value_in_a_free_text_column_is_still_refused(warehouse, tmp_path, passed_gate, monkeypatch):
+    monkeypatch.setattr("pipelines.publish.code_version", lambda: "built from 0511942726 by hand")
+    with pytest.raises(RuntimeError, match="CPR- or pseudonym-shaped values in pipeline_runs.code_version"):
+        publish(warehouse, tmp_path / "marts", run_id="run-x", gate=passed_gate, started_at=STARTED)
