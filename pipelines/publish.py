@@ -42,7 +42,7 @@ PERSON_LEVEL_COLUMN = re.compile(r"person_id|birth|cpr|pseudonym|f(oe|ø)dsel", 
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
 HEX64 = r"(^|[^0-9a-f])[0-9a-f]{64}([^0-9a-f]|$)"
 # Identifiers the pipeline itself writes (a run's UUID, a git commit), taken out before the scan: by
-# chance they can hold a CPR-shaped digit run (commit 417aa6cf0511942726… did).
+# chance they can hold a CPR-shaped digit run (one of this project's commits did).
 OWN_IDENTIFIERS = (
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|(^|[^0-9a-f])[0-9a-f]{40}(-dirty)?([^0-9a-f]|$)"
