@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                            help=f"cron in Europe/Copenhagen (default {config['cron']!r}: 06:00 on the 5th)")
             p.add_argument("--poll-seconds", type=float, default=config["poll_seconds"],
                            help="how often to look for new files in the raw folder")
+            p.add_argument("--port", type=int, default=config["server_port"],
+                           help="the port of 'helhedsplan server' on 127.0.0.1 (PREFECT_API_URL overrides)")
 
     p = sub.add_parser("gate", help="run the quality gate on the warehouse as it is")
     p.add_argument("--warehouse", type=Path, default=d.warehouse)
@@ -285,7 +287,7 @@ def _serve(args) -> int:
 
     print(f"Serverer 'maanedlig-koersel' (cron {args.cron!r}, Europe/Copenhagen) og 'nye-filer' "
           f"(kigger efter nye filer hvert {args.poll_seconds:g}. sekund); stop med Ctrl+C.")
-    serve(Paths(args.raw, args.warehouse, args.marts), args.cron, args.poll_seconds)
+    serve(Paths(args.raw, args.warehouse, args.marts), args.cron, args.poll_seconds, args.port)
     return EXIT_OK
 
 

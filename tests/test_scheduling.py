@@ -66,17 +66,21 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(server, world, tmp_path_factory):
-    """`helhedsplan serve` on a copy of the test world, against the real server."""
+    """`helhedsplan serve` on a copy of the test world, against the real server, found the way the
+    README tells an analyst: by its port, with no PREFECT_API_URL in the environment (every
+    deployment run was cancelled that way, while one with the variable set passed)."""
     copy = world.copy(tmp_path_factory.mktemp("served"))
-    env = {**os.environ, "PREFECT_API_URL": server}
+    env = dict(os.environ)
+    env.pop("PREFECT_API_URL", None)
+    port = server.rsplit(":", 1)[1].split("/")[0]
     log_path = copy.raw.parent / "serve.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [HELHEDSPLAN, "serve", "--raw", str(copy.raw), "--warehouse", str(copy.warehouse),
-         "--marts", str(copy.marts), "--poll-seconds", "3600"],
+        [HELHEDSPLAN, "serve", "--port", port, "--raw", str(copy.raw), "--warehouse",
+         str(copy.warehouse), "--marts", str(copy.marts), "--poll-seconds", "3600"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    yield copy, log_path
+    yield copy, log_path, process
     _stop(process)
     log.close()
 
@@ -100,16 +104,24 @@ def _published_run_ids(published: Path) -> list[str]:
 
 
 def test_monthly_deployment_run_completes_and_publishes(server, served):
-    world, log_path = served
+    world, log_path, _ = served
     redeliver(world.raw, "beskaeftigelse", "zz_rettelse.csv")  # something new to publish
     flow_run = _deployment_run(server, "helhedsplan-run/maanedlig-koersel", log_path)
     assert flow_run.state.is_completed(), (flow_run.state, log_path.read_text())
     assert str(flow_run.id) in _published_run_ids(world.published)
 
 
+def test_serve_talks_to_that_server_only(served):
+    """Serve starts no temporary Prefect server of its own beside the analyst's."""
+    process = served[2]
+    children = subprocess.run(["ps", "-o", "args=", "--ppid", str(process.pid)], capture_output=True,
+                              text=True, check=False).stdout
+    assert "uvicorn" not in children, children
+
+
 def test_new_files_deployment_starts_no_second_run_for_files_already_taken(server, served):
     """Runs after the monthly run, which loaded the new file: the same files start nothing."""
-    world, log_path = served
+    world, log_path, _ = served
     before = _published_run_ids(world.published)
     flow_run = _deployment_run(server, "helhedsplan-nye-filer/nye-filer", log_path)
     assert flow_run.state.is_completed(), (flow_run.state, log_path.read_text())

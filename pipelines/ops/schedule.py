@@ -53,18 +53,22 @@ def deployments(paths: Paths, cron: str, poll_seconds: float) -> list:
     return [monthly, arrival]
 
 
-def serve(paths: Paths, cron: str, poll_seconds: float) -> None:
+def serve(paths: Paths, cron: str, poll_seconds: float, port: int = DEFAULT_PORT) -> None:
     """Serve both deployments until stopped; one flow run at a time."""
-    api = api_url()
+    api = api_url(port)
     if not server_answers(api):
         raise NoServer(
             f"ingen Prefect-server svarer på {api}: start den med 'helhedsplan server' i et andet "
             "vindue (eller sæt PREFECT_API_URL til en server, der kører), og kør så 'helhedsplan serve' igen"
         )
-    os.environ["PREFECT_API_URL"] = api
+    # Prefect read its settings when it was imported, before this: without the override the
+    # runner would talk to a temporary server of its own and every run would be cancelled
+    os.environ["PREFECT_API_URL"] = api  # the flow runs' processes
     from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    prefect_serve(*deployments(paths, cron, poll_seconds), limit=1)
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        prefect_serve(*deployments(paths, cron, poll_seconds), limit=1)
 
 
 def run_server(port: int) -> int:
