@@ -81,6 +81,22 @@ def test_the_arrival_trigger_claims_each_new_set_of_files_once(world, tmp_path, 
     assert arrival.claim_new_files(copy.raw, copy.warehouse) == []
 
 
+def test_a_file_replaced_by_one_of_the_same_size_and_an_old_time_stamp_is_new(world, tmp_path):
+    """`cp -p`, rsync -t and Windows Explorer keep the writer's time stamp: a corrected file of the
+    same size put in place of a loaded one still starts a run (found by hand on a served sample)."""
+    copy = world.copy(tmp_path)
+    loaded = max((copy.raw / "beskaeftigelse").glob("*.csv"))
+    before = loaded.stat()
+    data = bytearray(loaded.read_bytes())
+    last = data.rindex(b"\n", 0, len(data) - 1) + 1  # the last data line: one character changed
+    data[last] = ord("0") if data[last] != ord("0") else ord("1")
+    loaded.write_bytes(bytes(data))
+    os.utime(loaded, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert loaded.stat().st_size == before.st_size
+    assert arrival.claim_new_files(copy.raw, copy.warehouse) == [loaded.relative_to(copy.raw).as_posix()]
+    assert arrival.claim_new_files(copy.raw, copy.warehouse) == []
+
+
 def test_a_month_whose_rows_collapse_fails_the_gate_naming_the_file(world, tmp_path):
     """A third of the latest resident file, as a run started mid-copy would have read it."""
     copy = world.copy(tmp_path)

@@ -11,7 +11,7 @@ import duckdb
 
 from pipelines.catalogue import source_names
 from pipelines.ingest import discovery
-from pipelines.ops import runlock
+from pipelines.ops import arrival, runlock
 from pipelines.ops.warehouse_wait import holder, is_lock_error
 from pipelines.settings import Paths
 
@@ -86,21 +86,16 @@ def _published(paths: Paths) -> tuple[list[str], list[str]]:
 
 def _waiting_files(paths: Paths, logged: dict) -> list[str]:
     settle = discovery.settle_seconds()
+    unlogged = {rel for rel, _, _ in arrival.unlogged_files(paths.raw, paths.warehouse, logged=logged)}
     lines = []
     for source in source_names():
         for path in discovery.source_files(paths.raw, source):
-            rel, stat = path.relative_to(paths.raw).as_posix(), path.stat()
-            if time_since(stat.st_mtime) < settle:
+            rel = path.relative_to(paths.raw).as_posix()
+            if discovery.seconds_since_change(path) < settle:
                 lines.append(f"  {rel}: ændres stadig (kopieres måske endnu)")
-                continue
-            seen = logged.get((rel, stat.st_size))
-            if seen is None or seen < dt.datetime.fromtimestamp(stat.st_mtime):
+            elif rel in unlogged:
                 lines.append(f"  {rel}: ikke indlæst endnu")
     return lines
-
-
-def time_since(epoch: float) -> float:
-    return dt.datetime.now().timestamp() - epoch
 
 
 def status(paths: Paths) -> str:
@@ -114,8 +109,7 @@ def status(paths: Paths) -> str:
             with _connect(paths.warehouse) as con:
                 tables = _tables(con)
                 runs = _last_runs(con, tables)
-                logged = {(p, s): w for p, s, w in con.execute(
-                    "select file_path, size_bytes, max(loaded_at) from raw.load_log group by all").fetchall()}
+                logged = arrival.logged_files(con)
                 rejected = [f"  {m or p}" for p, m in con.execute(
                     """select file_path, message from raw.load_log
                        qualify row_number() over (partition by file_path order by load_id desc) = 1
