@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -34,14 +33,6 @@ def sample_raw(tmp_path_factory) -> Path:
     """The full default sample, exactly what `make run` creates in an empty data/raw/."""
     raw = tmp_path_factory.mktemp("raw")
     generate(raw)
-    return raw
-
-
-@pytest.fixture(scope="module")
-def small_raw(tmp_path_factory) -> Path:
-    """A smaller sample for the failure paths, which run the pipeline twice each."""
-    raw = tmp_path_factory.mktemp("small_raw")
-    generate(raw, residents=1200, start="2023-01", end="2026-10", seed=7)
     return raw
 
 
@@ -186,46 +177,42 @@ def _redelivered(path: Path, name: str) -> Path:
     return copy
 
 
-def test_a_bad_file_fails_every_run_until_a_correction_replaces_it(harness, small_raw, tmp_path, capfd):
+def test_a_bad_file_fails_every_run_until_a_correction_replaces_it(harness, world, tmp_path, capfd):
     """Contract: the quarantined share is judged for every file that currently supplies a period,
     not only for the files of the latest run."""
-    raw = tmp_path / "raw"
-    shutil.copytree(small_raw, raw)
-    root = tmp_path / "out"
-    assert main(["run", *_args(raw, root)]) == EXIT_OK
-    published = root / "marts" / "helhedsplan.duckdb"
-    before = _sha(published)
-    latest_employment = max((raw / "beskaeftigelse").glob("*.csv"))
-    _bad_delivery(raw)
-    assert main(["run", *_args(raw, root)]) == EXIT_GATE_FAILED
+    copy = world.copy(tmp_path)
+    args = ["--raw", str(copy.raw), "--warehouse", str(copy.warehouse), "--marts", str(copy.marts)]
+    before = _sha(copy.published)
+    latest_employment = max((copy.raw / "beskaeftigelse").glob("*.csv"))
+    _bad_delivery(copy.raw)
+    assert main(["run", *args]) == EXIT_GATE_FAILED
     # a later, good delivery of something else does not let the bad file through
-    _redelivered(min((raw / "deltagelse").glob("*.csv")), "zz_deltagelse_igen.csv")
-    assert main(["run", *_args(raw, root)]) == EXIT_GATE_FAILED
+    _redelivered(min((copy.raw / "deltagelse").glob("*.csv")), "zz_deltagelse_igen.csv")
+    assert main(["run", *args]) == EXIT_GATE_FAILED
     out, _ = capfd.readouterr()
     assert "_zz_rettelse.csv" in out
-    assert _sha(published) == before
+    assert _sha(copy.published) == before
     # a correction of the bad file's month replaces it: the gate passes and the run publishes
     _redelivered(latest_employment, latest_employment.stem + "_zzz_rettet_igen.csv")
-    assert main(["run", *_args(raw, root)]) == EXIT_OK
-    assert _sha(published) != before
+    assert main(["run", *args]) == EXIT_OK
+    assert _sha(copy.published) != before
 
 
-def test_failed_gate_exits_2_and_publishes_nothing(harness, small_raw, tmp_path, capfd):
-    raw = tmp_path / "raw"
-    shutil.copytree(small_raw, raw)
-    root = tmp_path / "out"
-    assert main(["run", *_args(raw, root)]) == EXIT_OK
-    published = root / "marts" / "helhedsplan.duckdb"
-    index = root / "marts" / "report" / "index.html"
-    before = (_sha(published), _sha(index))
+def test_failed_gate_exits_2_and_publishes_nothing(harness, world, tmp_path, capfd):
+    """A third of the latest resident month delivered as its correction (a copy cut short)."""
+    copy = world.copy(tmp_path)
+    args = ["--raw", str(copy.raw), "--warehouse", str(copy.warehouse), "--marts", str(copy.marts)]
+    history = copy.marts / "history"
+    before = (_sha(copy.published), sorted(p.name for p in history.iterdir()))
+    latest = max((copy.raw / "beboere").glob("*.csv"))
+    lines = latest.read_bytes().splitlines(keepends=True)
+    latest.with_name(f"{latest.stem}_rettelse.csv").write_bytes(b"".join(lines[: len(lines) // 3]))
     capfd.readouterr()
 
-    for delivery in (raw / "beskaeftigelse").glob("*2025-06*"):
-        delivery.unlink()
-    os.remove(root / "warehouse.duckdb")  # rebuild the warehouse from the deliveries now present
-
-    assert main(["run", *_args(raw, root)]) == EXIT_GATE_FAILED
+    assert main(["run", *args]) == EXIT_GATE_FAILED
     out, err = capfd.readouterr()
     assert "Kvalitetskontrollen fejlede" in out
-    assert (_sha(published), _sha(index)) == before
+    assert f"{latest.stem}_rettelse.csv" in out  # the collapsed month's file is named
+    assert (_sha(copy.published), sorted(p.name for p in history.iterdir())) == before
+    assert not (copy.marts / "report").exists()
     assert not CPR_SHAPED.search(out + err)
