@@ -15,6 +15,7 @@ import io
 import re
 import tempfile
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +126,7 @@ def _read_text(con, path: Path, data: bytes, table: str) -> ReadResult:
         )
     delimiter = _detect_delimiter(first)
     columns = _header_columns(first, delimiter)
+    _check_width(len(columns), limits)
     columns[OVERFLOW] = "VARCHAR"  # catches a row with more fields than the header
     body = text.rstrip("\r\n")
     has_empty_lines = _EMPTY_LINE.search(body) is not None or text.startswith(("\n", "\r"))
@@ -243,7 +245,38 @@ def _excel_text(value: object) -> str | None:
     return str(value)
 
 
+def _check_width(columns: int, limits: dict) -> None:
+    if columns > int(limits["max_columns"]):
+        raise UnreadableFile(
+            f"første linje har {columns:,} kolonner (grænse {int(limits['max_columns'])})".replace(",", ".")
+        )
+
+
+def _check_workbook(path: Path, limits: dict) -> None:
+    """Refuse a workbook before openpyxl unpacks it: a zip bomb, macros, or values fetched from
+    another file. The zip directory's sizes bind: zipfile stops reading a part at its stated size."""
+    try:
+        with zipfile.ZipFile(path) as workbook:
+            parts = workbook.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise UnreadableFile("Excel-filen kunne ikke åbnes (ikke en gyldig .xlsx-fil)") from None
+    unpacked, limit = sum(part.file_size for part in parts), int(limits["max_xlsx_unpacked_bytes"])
+    if unpacked > limit:
+        raise UnreadableFile(
+            f"Excel-filen fylder {unpacked / 2**20:,.0f} MB udpakket (grænse {limit / 2**20:,.0f} MB) og "
+            "læses ikke".replace(",", ".")
+        )
+    names = [part.filename.lower() for part in parts]
+    if any(name.endswith("vbaproject.bin") for name in names):
+        raise UnreadableFile("Excel-filen indeholder makroer; gem den som almindelig .xlsx uden makroer")
+    if any(name.startswith("xl/externallinks/") for name in names):
+        raise UnreadableFile("Excel-filen henter værdier fra en anden fil (eksterne links); "
+                             "gem den med værdierne i stedet for links")
+
+
 def _read_excel(con, path: Path, table: str) -> ReadResult:
+    limits = ingest_config()
+    _check_workbook(path, limits)
     try:
         frame = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
@@ -252,6 +285,7 @@ def _read_excel(con, path: Path, table: str) -> ReadResult:
     if frame.empty:
         raise UnreadableFile("Excel-arket er tomt")
     header = frame.iloc[0].tolist()
+    _check_width(len(header), limits)
     names: list[str] = []
     for i, name in enumerate(header):
         key = (normalise_header(name) if name is not None else "") or f"unnamed_{i + 1}"

@@ -342,6 +342,17 @@ def decimal_mark(con, source: str, present: set[str], default: str) -> str:
     return "," if comma else "." if point else default
 
 
+# Free text a spreadsheet would run as a formula when an evaluator exports a table to CSV:
+# a leading = + @, or - before more text (a lone '-' for "none" is plain text). Tabs and line
+# breaks at the start are trimmed already.
+FREE_TEXT_KINDS = ("text", "area")
+FORMULA_REASON = "begynder med =, +, - eller @ og ville blive en formel i et regneark"
+
+
+def _formula_like(value: str) -> str:
+    return f"regexp_matches({value}, '^([=+@]|-.)')"
+
+
 def _missing(column: Column, raw: str) -> str:
     """Whether the field is empty; a list of codes is empty when it holds only separators."""
     if column.kind == "actors":
@@ -364,6 +375,8 @@ def validated_select(source: str, present: set[str], mark: str = ",") -> str:
         if column.required:
             checks.append((missing, f"{column.name}: mangler (påkrævet)"))
         checks.append((f"not {missing} and ({invalid.replace('{v}', value)})", f"{column.name}: {reason}"))
+        if column.kind in FREE_TEXT_KINDS:
+            checks.append((f"not {missing} and {_formula_like(value)}", f"{column.name}: {FORMULA_REASON}"))
         if column.kind == "status" and (aliases := status_alias_lookup()):
             listed = ", ".join(f"'{alias}'" for alias in sorted(aliases))
             inner.append(f"{_fold(raw)} in ({listed}) as _aliased")
