@@ -18,6 +18,7 @@ from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_all, load_key
 from pipelines.ops import arrival, freshness, progress, runlock
 from pipelines.ops.cleanup import clear_leftovers
 from pipelines.ops.config import run_config
+from pipelines.ops.disk import require_writable
 from pipelines.ops.warehouse_wait import wait_for_warehouse
 from pipelines.settings import Paths
 
@@ -137,6 +138,7 @@ def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
     watch.timings = {}
     with runlock.hold(paths.warehouse, started_by):
         runlock.note_prefect_server(paths.warehouse)
+        require_writable(paths.marts)  # a read-only marts folder is said now, not after dbt
         clear_leftovers(paths.marts)
         _wait_for_warehouse(paths)
         run_id = _run_id()

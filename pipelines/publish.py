@@ -10,6 +10,7 @@ carries the history of all publications.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import logging
@@ -307,7 +308,9 @@ def publish(
             os.replace(temporary, target)
             _fsync(marts_dir)
         except BaseException:
-            con.execute("detach database if exists pub")
+            # on a full disk the detach fails too: the half-written files go all the same
+            with contextlib.suppress(duckdb.Error):
+                con.execute("detach database if exists pub")
             for leftover in (temporary, Path(f"{temporary}.wal"), history / f".{copy_name}.tmp"):
                 leftover.unlink(missing_ok=True)
             raise

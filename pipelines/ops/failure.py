@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from pipelines.ops.disk import disk_message
 from pipelines.ops.warehouse_wait import busy_message, is_lock_error
 
 OWN_LOGGERS = ("helhedsplan", "pipelines")
@@ -89,6 +90,8 @@ def one_line(error: BaseException, warehouse: Path | None = None) -> str:
             return busy_message(warehouse or Path("warehouset"), cause, 0).replace(" (ventet 0 s)", "")
     if isinstance(error, RunLocked | WarehouseBusy | NoServer | KeyMismatchError | IngestError):
         return str(error)
+    if (disk := disk_message(error)) is not None:
+        return disk
     text = str(error)
     if text.startswith("dbt build failed"):
         return "dbt build fejlede: " + _masked(text.removeprefix("dbt build failed").lstrip(": "))

@@ -1,0 +1,61 @@
+"""A full disk, a read-only disk or a folder without write access: one Danish line naming the
+folder, found before a run begins where it can be (`require_writable`)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import tempfile
+from pathlib import Path
+
+FULL = (errno.ENOSPC, errno.EDQUOT)
+READ_ONLY = (errno.EROFS,)
+DENIED = (errno.EACCES, errno.EPERM)
+# DuckDB reports a failed write as text only, with the file in double quotes
+_DUCKDB_FULL = re.compile(r'"([^"]+)"[^"]*No space left on device')
+_UNCHANGED = "intet nyt er offentliggjort, og den forrige offentliggørelse er uændret"
+
+
+def require_writable(folder: Path) -> None:
+    """Write and remove a probe file in `folder` (created if missing): root is not stopped by file
+    modes, so only trying tells a writable folder from a read-only disk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, probe = tempfile.mkstemp(prefix=".helhedsplan-skrivetest-", dir=folder)
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _folder(path: str | os.PathLike | None) -> Path | None:
+    if not path:
+        return None
+    path = Path(path)
+    return path if path.is_dir() else path.parent
+
+
+def _chain(error: BaseException):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def disk_message(error: BaseException) -> str | None:
+    """The Danish line for a disk or permission failure anywhere in the error's chain, else None."""
+    for cause in _chain(error):
+        code = getattr(cause, "errno", None)
+        folder = _folder(getattr(cause, "filename", None))
+        if code not in FULL + READ_ONLY + DENIED:
+            found = _DUCKDB_FULL.search(str(cause))
+            if not found:
+                continue
+            code, folder = errno.ENOSPC, _folder(found.group(1))
+        where = folder or Path.cwd()
+        if code in FULL:
+            return (f"der er ikke plads på disken i {where}: {_UNCHANGED}. "
+                    "Frigør plads (fx med 'helhedsplan prune') og kør igen")
+        if code in READ_ONLY:
+            return f"mappen {where} er skrivebeskyttet: {_UNCHANGED}. Gør mappen skrivbar og kør igen"
+        return f"ingen skriveadgang til mappen {where}: {_UNCHANGED}. Ret mappens rettigheder og kør igen"
+    return None
