@@ -15,6 +15,7 @@ DENIED = (errno.EACCES, errno.EPERM)
 # DuckDB reports a failed write as text only, with the file in double quotes
 _DUCKDB_FULL = re.compile(r'"([^"]+)"[^"]*No space left on device')
 _UNCHANGED = "intet nyt er offentliggjort, og den forrige offentliggørelse er uændret"
+_WHOLE = "den offentliggjorte fil er hel (den forrige eller den nye)"
 
 
 def require_writable(folder: Path) -> None:
@@ -33,6 +34,12 @@ def _folder(path: str | os.PathLike | None) -> Path | None:
     return path if path.is_dir() else path.parent
 
 
+def _publishing(path: str | os.PathLike | None) -> bool:
+    """The failed write was the publication itself (its temporary file or its dated copy)."""
+    return bool(path) and (Path(path).name.startswith(".helhedsplan.duckdb.")
+                           or Path(path).parent.name == "history")
+
+
 def _chain(error: BaseException):
     seen = set()
     while error is not None and id(error) not in seen:
@@ -44,18 +51,18 @@ def _chain(error: BaseException):
 def disk_message(error: BaseException) -> str | None:
     """The Danish line for a disk or permission failure anywhere in the error's chain, else None."""
     for cause in _chain(error):
-        code = getattr(cause, "errno", None)
-        folder = _folder(getattr(cause, "filename", None))
+        code, path = getattr(cause, "errno", None), getattr(cause, "filename", None)
         if code not in FULL + READ_ONLY + DENIED:
             found = _DUCKDB_FULL.search(str(cause))
             if not found:
                 continue
-            code, folder = errno.ENOSPC, _folder(found.group(1))
-        where = folder or Path.cwd()
+            code, path = errno.ENOSPC, found.group(1)
+        where = _folder(path) or Path.cwd()
+        state = _UNCHANGED if _publishing(path) else _WHOLE
         if code in FULL:
-            return (f"der er ikke plads på disken i {where}: {_UNCHANGED}. "
+            return (f"der er ikke plads på disken i {where}: {state}. "
                     "Frigør plads (fx med 'helhedsplan prune') og kør igen")
         if code in READ_ONLY:
-            return f"mappen {where} er skrivebeskyttet: {_UNCHANGED}. Gør mappen skrivbar og kør igen"
-        return f"ingen skriveadgang til mappen {where}: {_UNCHANGED}. Ret mappens rettigheder og kør igen"
+            return f"mappen {where} er skrivebeskyttet: {state}. Gør mappen skrivbar og kør igen"
+        return f"ingen skriveadgang til mappen {where}: {state}. Ret mappens rettigheder og kør igen"
     return None
