@@ -337,6 +337,67 @@ def test_reader_holding_the_file_is_undisturbed_by_a_new_publication(
     assert 0 < after < before
 
 
+# An evaluator's process, until the stop file appears: `held` keeps one read-only connection and
+# queries it again and again; `fresh` connects anew for every query. Each read is one statement.
+# (Within one process DuckDB shares the open database with every new connect() to the same path,
+# so the two kinds are separate processes, as two evaluators are.)
+READERS = """
+import os, sys, duckdb
+path, stop, kind = sys.argv[1:4]
+query = ("select (select count(*) from pipeline_runs), (select count(*) from indicator_values), "
+         "(select count(*) from mart_beskaeftigelse)")
+held = duckdb.connect(path, read_only=True) if kind == "held" else None
+while not os.path.exists(stop):
+    if held is not None:
+        print(kind, *held.execute(query).fetchone(), flush=True)
+    else:
+        with duckdb.connect(path, read_only=True) as fresh:
+            print(kind, *fresh.execute(query).fetchone(), flush=True)
+"""
+
+
+def test_evaluators_reading_while_three_runs_publish_each_see_one_whole_publication(
+    warehouse, tmp_path, passed_gate
+):
+    marts = tmp_path / "marts"
+    published = publish(warehouse, marts, run_id="run-0", gate=passed_gate, started_at=STARTED)
+    stop = tmp_path / "stop"
+    readers = [subprocess.Popen([sys.executable, "-c", READERS, str(published), str(stop), kind],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for kind in ("held", "fresh", "fresh")]
+    first = [reader.stdout.readline() for reader in readers]  # every reader is reading
+    try:
+        areas = [r for (r,) in duckdb.connect(str(warehouse), read_only=True).execute(
+            "select distinct area from marts.indicator_values where area <> 'all' order by 1").fetchall()]
+        for n, area in enumerate(areas[:3], start=1):  # each publication differs from the last
+            with duckdb.connect(str(warehouse)) as con:
+                for table in ("indicator_values", "mart_beskaeftigelse"):
+                    con.execute(f"delete from marts.{table} where period = '2025-08' and area = ?", [area])
+            publish(warehouse, marts, run_id=f"run-{n}", gate=passed_gate, started_at=STARTED)
+    finally:
+        stop.touch()
+        results = [reader.communicate(timeout=120) for reader in readers]
+    whole = set()
+    for copy in (marts / "history").glob("*.duckdb"):
+        with duckdb.connect(str(copy), read_only=True) as con:
+            whole.add(con.execute(
+                "select (select count(*) from pipeline_runs), (select count(*) from indicator_values), "
+                "(select count(*) from mart_beskaeftigelse)").fetchone())
+    assert len(whole) == 4
+    seen = set()
+    for reader, line, (out, err) in zip(readers, first, results, strict=True):
+        assert reader.returncode == 0 and not err.strip(), err  # no error on the reading side
+        lines = [line.split() for line in (line + out).splitlines()]
+        assert len(lines) > 10
+        for kind, *numbers in lines:
+            observed = tuple(int(x) for x in numbers)
+            assert observed in whole, (kind, observed, whole)  # never a mix of two publications
+            seen.add((kind, observed))
+    held = {observed for kind, observed in seen if kind == "held"}
+    assert held == {min(whole)}  # an open connection keeps the publication it opened
+    assert len({observed for kind, observed in seen if kind == "fresh"}) >= 2  # and new ones see new ones
+
+
 @pytest.mark.parametrize(("commit", "run_id"), [
     # commit 417aa6c… holds the digit run 0511942726, shaped like a CPR number: publishing refused
     ("417aa6cf0511942726d8fdc608b04a7384f99ad1", "run-plain"),
