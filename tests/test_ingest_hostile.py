@@ -123,3 +123,23 @@ def test_text_a_spreadsheet_would_run_as_a_formula_quarantines_its_row(raw, wh):
     assert query(wh, "select count(*) from raw.beboere") == [(2,)]
     texts = query(wh, "select string_agg(reason, ' ') from raw.quarantine")[0][0]
     assert not any(formula in texts for formula in FORMULAS)  # the reason never quotes the value
+
+
+def test_a_delivery_cut_short_loads_no_half_row_and_a_cut_workbook_is_rejected(raw, wh):
+    """A copy that stopped early: the CSV's last line ends inside a CPR number, the workbook's zip
+    has lost its end. The cut row is quarantined naming its column; the workbook is rejected."""
+    lines = [";".join(HEADERS["beboere"]), *_residents(5)]
+    cut = "\n".join(lines)
+    cut = cut[: cut.rindex("\n") + len("\n2024-01;") + 5]  # inside the last CPR number
+    (raw / "beboere").mkdir(parents=True)
+    (raw / "beboere" / "a_cut.csv").write_text(cut, encoding="utf-8")
+    workbook = _workbook_with(raw, "b_cut.xlsx", {})
+    workbook.write_bytes(workbook.read_bytes()[: workbook.stat().st_size // 2])
+    outcomes = _outcomes(ingest(raw, wh))
+    assert outcomes["beboere/a_cut.csv"].outcome == "loaded"
+    assert (outcomes["beboere/a_cut.csv"].rows_loaded, outcomes["beboere/a_cut.csv"].rows_quarantined) == (4, 1)
+    [row] = quarantine(wh)
+    assert (row["source_row"], row["column_name"]) == (6, "cpr")
+    rejected = outcomes["beboere/b_cut.xlsx"]
+    assert rejected.outcome == "rejected" and "beboere/b_cut.xlsx" in rejected.message
+    assert query(wh, "select count(*) from raw.beboere") == [(4,)]
