@@ -408,6 +408,45 @@ def test_nothing_the_run_wrote_holds_a_cpr_number(run, secrets):
     assert found == []
 
 
+def key_hits(path: Path, key: str) -> list[str]:
+    """Where the pseudonymisation key appears in one file: every text value of a DuckDB or SQLite
+    file (their pages compress text), a PDF's drawn text, else the bytes in UTF-8 and UTF-16."""
+    data = path.read_bytes()
+    if path.suffix == ".duckdb" and data:
+        with duckdb.connect(str(path), read_only=True) as con:
+            columns = con.execute(
+                "select database_name, schema_name, table_name, column_name from duckdb_columns() "
+                "where data_type = 'VARCHAR' and not internal").fetchall()
+            return [f"{path.name}:{t}.{c}" for d, sch, t, c in columns if con.execute(
+                f'select count(*) from "{d}"."{sch}"."{t}" where contains("{c}", ?)', [key]).fetchone()[0]]
+    if data.startswith(b"SQLite format 3"):
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
+            return [f"{path.name}:{table}" for table in tables
+                    if any(key in str(value) for row in con.execute(f'select * from "{table}"')
+                           for value in row if value is not None)]
+        finally:
+            con.close()
+    texts = [text for text, _ in pdf_texts(data)[0]] if data.startswith(b"%PDF") else _texts_of_bytes(data)
+    return [path.name] if any(key in text for text in texts) else []
+
+
+def test_the_pseudonymisation_key_is_nowhere_the_run_wrote(run):
+    """Not in the warehouse, pipeline_runs, Prefect's database, the logs, dbt's files, the report,
+    the PDFs or the terminal (the run took the key from the environment)."""
+    root, raw, terminal, started = run
+    key = os.environ["HELHEDSPLAN_PSEUDONYM_KEY"]
+    assert key not in terminal
+    files = written_files(root, raw, started)
+    assert len(files) > 100
+    assert [hit for path in files for hit in key_hits(path, key)] == []
+    planted = root / "tmp" / "planted.log"  # the detector finds it where it is
+    planted.write_text(f"key={key}", encoding="utf-16")
+    assert key_hits(planted, key) == ["planted.log"]
+    planted.unlink()
+
+
 def test_the_scan_finds_what_it_looks_for(run, secrets, tmp_path):
     """The scanner itself: a CPR in each form, a pseudonym, a CPR-shaped token, in a text file,
     a DuckDB column, a SQLite row and a PDF's glyphs are all found."""
