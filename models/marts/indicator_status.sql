@@ -3,7 +3,9 @@
 -- baseline at the end of the baseline year to the target at the end of the target year, read at
 -- window_end (held at the baseline before, at the target after). on_track = at least as good as
 -- expected; at_risk = worse by at most status_at_risk_share of |target - baseline|; off_track
--- otherwise; no_data when the window's value, the baseline or the target is missing/suppressed.
+-- otherwise; no_data when the window's value, the baseline or the target is missing/suppressed,
+-- and when the window holds a hidden month that had people in it: the window less its published
+-- months would give that month back (a month hidden because it was empty hides nobody).
 with
 
 targets as (
@@ -13,6 +15,24 @@ targets as (
 latest as (
     select * from {{ ref('int_indicator_cells_disclosed') }}
     where period_type = 'rolling12' and sex = 'all'
+),
+
+hidden_months as (
+    select * from {{ ref('int_indicator_cells_disclosed') }}
+    where period_type = 'month' and sex = 'all' and is_suppressed and persons > 0
+),
+
+-- windows that would give a hidden month back
+revealing as (
+    select distinct
+        latest.indicator_id,
+        latest.area
+    from latest
+    inner join hidden_months
+        on
+            latest.indicator_id = hidden_months.indicator_id
+            and latest.area = hidden_months.area
+            and hidden_months.period_start between latest.period_start and latest.period_end
 ),
 
 catalogue as (
@@ -32,7 +52,9 @@ measured as (
         targets.target,
         latest.period_start as window_start,
         latest.period_end as window_end,
-        case when not latest.is_suppressed then latest.value end as value,
+        case
+            when not latest.is_suppressed and revealing.area is null then latest.value
+        end as value,
         make_date(targets.baseline_year, 12, 31) as baseline_date,
         make_date(targets.target_year, 12, 31) as target_date
     from targets
@@ -40,6 +62,10 @@ measured as (
         on
             targets.indicator_id = latest.indicator_id
             and targets.area = latest.area
+    left join revealing
+        on
+            targets.indicator_id = revealing.indicator_id
+            and targets.area = revealing.area
 ),
 
 expected as (
