@@ -275,10 +275,16 @@ grid as (
             and figures.figure_id = counted.figure_id
 ),
 
-with_complement as (
+-- The person counts of the primary rule: a volunteers cell's persons are its participants, so
+-- neither its volunteers nor its participants who are not volunteers may be 1..k-1.
+with_persons as (
     select
         grid.*,
-        participants.figure_value - grid.figure_value as not_volunteers
+        case
+            when grid.figure_id = 'volunteers' then participants.figure_value
+            else grid.figure_value
+        end as persons,
+        grid.figure_value as persons_in_numerator
     from grid
     left join grid as participants
         on
@@ -291,11 +297,13 @@ with_complement as (
 primary_suppression as (
     select
         *,
-        counts_persons and (
-            figure_value between 1 and {{ var('disclosure_k') }} - 1
-            or coalesce(not_volunteers between 1 and {{ var('disclosure_k') }} - 1, false)
-        ) as is_primary_suppressed
-    from with_complement
+        {{ disclosure_primary_rule(
+            var('disclosure_k'),
+            person_based='counts_persons',
+            numerator_counts_persons="figure_id = 'volunteers'",
+            publish_empty=true
+        ) }} as is_primary_suppressed
+    from with_persons
 ),
 
 area_groups as (
