@@ -223,7 +223,7 @@ MART_CONTRACTS = PROJECT_ROOT / "models" / "marts" / "_models.yml"
 
 @cache
 def published_columns(mart: str) -> tuple[tuple[str, str], ...]:
-    """A mart's (column, DuckDB type) pairs in order, as its dbt contract fixes them
+    """A mart model's (column, DuckDB type) pairs in order, as its dbt contract fixes them
     (models/marts/_models.yml, `data_type`): the one place the published columns are written."""
     with open(MART_CONTRACTS, encoding="utf-8") as handle:
         models = (yaml.safe_load(handle) or {}).get("models") or []

@@ -88,7 +88,8 @@ def test_python_reads_the_columns_dbt_built_from_the_contracts(warehouse: Path, 
     """publish and the gate take the published columns from the dbt contracts, not a copy."""
     columns = _query(warehouse, """select column_name, data_type from information_schema.columns
         where table_schema = 'marts' and table_name = ? order by ordinal_position""", [mart])
-    assert published_columns(mart) == tuple(columns)
+    model = "indicator_catalogue" if mart == "indicators" else mart  # its alias is `indicators`
+    assert published_columns(model) == tuple(columns)
 
 
 def test_published_marts_hold_no_person_level_column(warehouse: Path) -> None:
