@@ -138,14 +138,20 @@ disclosed as (
 {#- Disclosure rule 1 (primary) as a boolean expression over a cell's person_based,
     numerator_counts_persons and its two person counts (column names or expressions): fewer
     than k persons, or (where the numerator counts persons) 0 < persons_in_numerator < k or
-    0 < persons - persons_in_numerator < k. Not person-based: never. -#}
+    0 < persons - persons_in_numerator < k. Not person-based: never. With publish_empty, a cell
+    of 0 persons is published (activity_figures: a count of nobody hides nobody, and its grid has
+    no empty-population cells to protect); the indicator cells suppress it. -#}
 {% macro disclosure_primary_rule(
-    k, persons='persons', persons_in_numerator='persons_in_numerator'
+    k, persons='persons', persons_in_numerator='persons_in_numerator',
+    person_based='person_based', numerator_counts_persons='numerator_counts_persons',
+    publish_empty=false
 ) %}
-coalesce(person_based and (
-            {{ persons }} < {{ k }}
+{%- set too_few = ('(' ~ persons ~ ' > 0 and ' ~ persons ~ ' < ' ~ k ~ ')') if publish_empty
+    else (persons ~ ' < ' ~ k) %}
+coalesce({{ person_based }} and (
+            {{ too_few }}
             or (
-                numerator_counts_persons
+                {{ numerator_counts_persons }}
                 and (
                     ({{ persons_in_numerator }} > 0 and {{ persons_in_numerator }} < {{ k }})
                     or (

@@ -216,3 +216,18 @@ def disclosure_k() -> int:
         if value is not None:
             return int(value)
     return 5
+
+
+MART_CONTRACTS = PROJECT_ROOT / "models" / "marts" / "_models.yml"
+
+
+@cache
+def published_columns(mart: str) -> tuple[tuple[str, str], ...]:
+    """A mart model's (column, DuckDB type) pairs in order, as its dbt contract fixes them
+    (models/marts/_models.yml, `data_type`): the one place the published columns are written."""
+    with open(MART_CONTRACTS, encoding="utf-8") as handle:
+        models = (yaml.safe_load(handle) or {}).get("models") or []
+    for model in models:
+        if model.get("name") == mart:
+            return tuple((c["name"], str(c["data_type"]).upper()) for c in model["columns"])
+    raise KeyError(f"models/marts/_models.yml has no model {mart!r}")

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import catalogue
-from pipelines.settings import AFDELING_VALUE_COLUMNS, INDICATOR_VALUE_COLUMNS, PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,10 @@ STORAGE_VERSION = "v1.0.0"
 INDICATOR_VALUE_ORDER = "indicator_id, period_type, period_start, area, sex"
 OTHER_MARTS = ("indicators", "indicator_status", "delivery_status", "indicator_values_afdeling",
                "participant_outcomes", "activity_figures")
-# Marts copied with fixed column types and order, like indicator_values: (columns, order by).
+# Marts copied with their contract's column types (catalogue.published_columns) and an order,
+# like indicator_values and the delaftale marts: order by.
 TYPED_MARTS = {
-    "indicator_values_afdeling": (
-        AFDELING_VALUE_COLUMNS, "indicator_id, period_type, period_start, area, afdeling"),
+    "indicator_values_afdeling": "indicator_id, period_type, period_start, area, afdeling",
 }
 PERSON_LEVEL_COLUMN = re.compile(r"person_id|birth|cpr|pseudonym|f(oe|ø)dsel", re.IGNORECASE)
 CPR_SHAPED = r"(^|[^0-9])[0-3][0-9][01][0-9]{3}-?[0-9]{4}([^0-9]|$)"
@@ -156,18 +156,19 @@ def _gate_dict(gate) -> dict:
 
 
 def _copy_marts(con: duckdb.DuckDBPyConnection) -> None:
-    value_columns = ", ".join(
-        f"cast({name} as {kind}) as {name}" for name, kind in INDICATOR_VALUE_COLUMNS
-    )
     for table in _published_marts():
         if table == "indicator_values" or table.startswith("mart_"):
-            select = f"select {value_columns} from marts.{table} order by {INDICATOR_VALUE_ORDER}"
-        elif table in TYPED_MARTS:
-            columns, order = TYPED_MARTS[table]
-            typed = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in columns)
-            select = f"select {typed} from marts.{table} order by {order}"
+            order = INDICATOR_VALUE_ORDER
         else:
+            order = TYPED_MARTS.get(table)
+        if order is None:
             select = f"select * from marts.{table}"
+        else:
+            typed = ", ".join(
+                f"cast({name} as {kind}) as {name}"
+                for name, kind in catalogue.published_columns(table)
+            )
+            select = f"select {typed} from marts.{table} order by {order}"
         con.execute(f"create table pub.main.{table} as {select}")
 
 

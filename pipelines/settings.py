@@ -9,28 +9,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 CONFIG_DIR = PROJECT_ROOT / "config"
-# The published interface of `indicator_values` and the delaftale marts (docs/indicators.md),
-# in order; dbt's contract on the marts (models/marts/_models.yml) enforces the same columns.
-INDICATOR_VALUE_COLUMNS = (
-    ("indicator_id", "VARCHAR"),
-    ("delaftale", "VARCHAR"),
-    ("period_type", "VARCHAR"),
-    ("period", "VARCHAR"),
-    ("period_start", "DATE"),
-    ("area", "VARCHAR"),
-    ("sex", "VARCHAR"),
-    ("numerator", "DOUBLE"),
-    ("denominator", "DOUBLE"),
-    ("value", "DOUBLE"),
-    ("is_suppressed", "BOOLEAN"),
-    ("is_complete", "BOOLEAN"),
-)
-# `indicator_values_afdeling`: the same columns plus `afdeling` after `area` (docs/indicators.md).
-AFDELING_VALUE_COLUMNS = tuple(
-    column
-    for name_type in INDICATOR_VALUE_COLUMNS
-    for column in ((name_type, ("afdeling", "VARCHAR")) if name_type[0] == "area" else (name_type,))
-)
 
 
 def _path(env: str, default: str) -> Path:

@@ -24,7 +24,7 @@ from test_dbt_raw_fixture import (
 )
 
 from pipelines import transform
-from pipelines.catalogue import indicators
+from pipelines.catalogue import indicators, published_columns
 from pipelines.settings import PROJECT_ROOT
 
 PUBLISHED_VALUE_COLUMNS = [
@@ -81,6 +81,15 @@ def test_value_marts_have_exactly_the_published_columns(warehouse: Path, mart: s
     columns = _query(warehouse, """select column_name, data_type from information_schema.columns
         where table_schema = 'marts' and table_name = ? order by ordinal_position""", [mart])
     assert columns == PUBLISHED_VALUE_COLUMNS
+
+
+@pytest.mark.parametrize("mart", PUBLISHED_MARTS)
+def test_python_reads_the_columns_dbt_built_from_the_contracts(warehouse: Path, mart: str) -> None:
+    """publish and the gate take the published columns from the dbt contracts, not a copy."""
+    columns = _query(warehouse, """select column_name, data_type from information_schema.columns
+        where table_schema = 'marts' and table_name = ? order by ordinal_position""", [mart])
+    model = "indicator_catalogue" if mart == "indicators" else mart  # its alias is `indicators`
+    assert published_columns(model) == tuple(columns)
 
 
 def test_published_marts_hold_no_person_level_column(warehouse: Path) -> None:

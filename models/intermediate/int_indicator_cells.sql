@@ -2,6 +2,7 @@
 -- (each area and `all`) x sex (female, male, `all`; S_BROBYGNING `all` only) has a row, also when
 -- nobody is in it (denominator 0, value NULL). Numerator and denominator are sums over the
 -- period's person-months; persons / persons_in_numerator are distinct counts over the period.
+{%- set cell_keys = ['indicator_id', 'period_type', 'period', 'area', 'sex'] %}
 with
 
 person_months as (
@@ -30,78 +31,15 @@ period_rows as (
             and period_months.month_start = person_months.month_start
 ),
 
--- One row per unit and period in each area it lived in: distinct persons become plain counts.
+-- Units per period and area, then once over all areas: a person who moved within the period
+-- counts once in `all`. Sessions (S_BROBYGNING) have no person and no sex: they only reach the
+-- sex `all` cells.
 unit_periods as (
-    select
-        indicator_id,
-        period_type,
-        period,
-        area,
-        sex,
-        person_id,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        bool_or(in_numerator) as in_numerator
-    from period_rows
-    group by indicator_id, period_type, period, area, sex, person_id
-),
-
--- The same over all areas: a person who moved within the period counts once in `all`.
-unit_periods_all_areas as (
-    select
-        indicator_id,
-        period_type,
-        period,
-        sex,
-        person_id,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        bool_or(in_numerator) as in_numerator
-    from unit_periods
-    group by indicator_id, period_type, period, sex, person_id
-),
-
--- Sessions (S_BROBYGNING) have no person and no sex: they only reach the sex `all` cells.
-by_area as (
-    select
-        indicator_id,
-        period_type,
-        period,
-        area,
-        case when grouping(sex) = 1 then 'all' else sex end as sex,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        count(person_id) as persons,
-        count(case when in_numerator then person_id end) as persons_in_numerator
-    from unit_periods
-    group by grouping sets (
-        (indicator_id, period_type, period, area, sex),
-        (indicator_id, period_type, period, area)
-    )
-),
-
-all_areas as (
-    select
-        indicator_id,
-        period_type,
-        period,
-        'all' as area,
-        case when grouping(sex) = 1 then 'all' else sex end as sex,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        count(person_id) as persons,
-        count(case when in_numerator then person_id end) as persons_in_numerator
-    from unit_periods_all_areas
-    group by grouping sets (
-        (indicator_id, period_type, period, sex),
-        (indicator_id, period_type, period)
-    )
+    {{ unit_sums('period_rows', cell_keys, all_areas=true) }}
 ),
 
 aggregated as (
-    select * from by_area
-    union all
-    select * from all_areas
+    {{ cell_sums('unit_periods', cell_keys, rollup='sex') }}
 ),
 
 grid as (
@@ -122,10 +60,7 @@ final as (
         grid.is_complete,
         coalesce(aggregated.numerator, 0) as numerator,
         coalesce(aggregated.denominator, 0) as denominator,
-        case
-            when coalesce(aggregated.denominator, 0) > 0
-                then aggregated.numerator / aggregated.denominator * grid.factor
-        end as value,
+        {{ cell_value('aggregated.numerator', 'aggregated.denominator', 'grid.factor') }} as value,
         case when grid.person_based then coalesce(aggregated.persons, 0) end as persons,
         case
             when grid.person_based then coalesce(aggregated.persons_in_numerator, 0)

@@ -6,6 +6,7 @@
 -- per afdeling (a person who moved between afdelinger of the area counts in both). The grid: each
 -- afdeling seen in the area's beboere in the months that feed the period, also when nobody of
 -- the indicator's population lives there (denominator 0); is_complete is the area cell's.
+{%- set cell_keys = ['indicator_id', 'period_type', 'period', 'area', 'department'] %}
 with
 
 catalogue as (
@@ -34,62 +35,36 @@ area_cells as (
         and period_type in ('quarter', 'year')
 ),
 
-department_months as (
+-- The afdeling of a person-month is the person's beboere row of that month.
+department_rows as (
     select
-        person_months.indicator_id,
-        person_months.month_start,
+        period_months.indicator_id,
+        period_months.period_type,
+        period_months.period,
         person_months.area,
         residents.department,
         person_months.person_id,
         person_months.in_numerator,
         person_months.numerator,
         person_months.denominator
-    from person_months
+    from period_months
+    inner join person_months
+        on
+            period_months.indicator_id = person_months.indicator_id
+            and period_months.month_start = person_months.month_start
     inner join residents
         on
             person_months.person_id = residents.person_id
             and person_months.month_start = residents.month_start
 ),
 
--- One row per person and period in each afdeling they lived in: distinct persons become counts.
+-- Units per afdeling: a person who moved between afdelinger of the area counts in both.
 unit_periods as (
-    select
-        period_months.indicator_id,
-        period_months.period_type,
-        period_months.period,
-        department_months.area,
-        department_months.department,
-        department_months.person_id,
-        sum(department_months.numerator) as numerator,
-        sum(department_months.denominator) as denominator,
-        bool_or(department_months.in_numerator) as in_numerator
-    from period_months
-    inner join department_months
-        on
-            period_months.indicator_id = department_months.indicator_id
-            and period_months.month_start = department_months.month_start
-    group by
-        period_months.indicator_id,
-        period_months.period_type,
-        period_months.period,
-        department_months.area,
-        department_months.department,
-        department_months.person_id
+    {{ unit_sums('department_rows', cell_keys) }}
 ),
 
 aggregated as (
-    select
-        indicator_id,
-        period_type,
-        period,
-        area,
-        department,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        count(person_id) as persons,
-        count(case when in_numerator then person_id end) as persons_in_numerator
-    from unit_periods
-    group by indicator_id, period_type, period, area, department
+    {{ cell_sums('unit_periods', cell_keys) }}
 ),
 
 -- The grid: the afdelinger in the area's beboere in the months feeding the period.
@@ -119,10 +94,8 @@ final as (
         area_cells.is_complete,
         coalesce(aggregated.numerator, 0) as numerator,
         coalesce(aggregated.denominator, 0) as denominator,
-        case
-            when coalesce(aggregated.denominator, 0) > 0
-                then aggregated.numerator / aggregated.denominator * catalogue.factor
-        end as value,
+        {{ cell_value('aggregated.numerator', 'aggregated.denominator', 'catalogue.factor') }}
+            as value,
         coalesce(aggregated.persons, 0) as persons,
         coalesce(aggregated.persons_in_numerator, 0) as persons_in_numerator
     from area_cells

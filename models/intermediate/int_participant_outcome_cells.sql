@@ -7,6 +7,7 @@
 -- drop out of that figure. Figures come from int_indicator_person_months only; the months of a
 -- year are the indicator's (int_indicator_period_months), so deltager + ikke_deltager = the
 -- year cell of int_indicator_cells. Every year cell (sex `all`) has both rows, also when empty.
+{%- set cell_keys = ['indicator_id', 'year', 'area', 'participation'] %}
 with
 
 catalogue as (
@@ -40,43 +41,27 @@ participant_years as (
     where person_id is not null
 ),
 
--- One row per person, year and area lived in (the months of the year in that area).
-person_years_by_area as (
+year_rows as (
     select
         person_months.indicator_id,
         cast(period_months.period as integer) as year,
         person_months.area,
         person_months.person_id,
-        sum(person_months.numerator) as numerator,
-        sum(person_months.denominator) as denominator,
-        bool_or(person_months.in_numerator) as in_numerator
+        person_months.in_numerator,
+        person_months.numerator,
+        person_months.denominator
     from person_months
     inner join catalogue on person_months.indicator_id = catalogue.indicator_id
     inner join period_months
         on
             person_months.indicator_id = period_months.indicator_id
             and person_months.month_start = period_months.month_start
-    group by
-        person_months.indicator_id,
-        period_months.period,
-        person_months.area,
-        person_months.person_id
 ),
 
--- The same over all areas (the union): a person who moved counts once in `all`.
+-- One row per person, year and area lived in, and once over all areas: a person who moved
+-- counts once in `all`.
 person_years as (
-    select * from person_years_by_area
-    union all
-    select
-        indicator_id,
-        year,
-        'all' as area,
-        person_id,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator,
-        bool_or(in_numerator) as in_numerator
-    from person_years_by_area
-    group by indicator_id, year, person_id
+    {{ unit_sums('year_rows', ['indicator_id', 'year', 'area'], all_areas=true) }}
 ),
 
 grouped as (
@@ -92,28 +77,48 @@ grouped as (
             and person_years.year = participant_years.year
 ),
 
-aggregated as (
+-- The same persons in Y-1, in the same area scope, under the row of Y they belong to.
+grouped_before as (
     select
         grouped.indicator_id,
         grouped.year,
         grouped.area,
         grouped.participation,
-        sum(grouped.numerator) as numerator,
-        sum(grouped.denominator) as denominator,
-        count(*) as persons,
-        count(*) filter (where grouped.in_numerator) as persons_in_numerator,
-        coalesce(sum(before.numerator), 0) as numerator_before,
-        coalesce(sum(before.denominator), 0) as denominator_before,
-        count(before.person_id) as persons_before,
-        count(before.person_id) filter (where before.in_numerator) as persons_in_numerator_before
+        before.person_id,
+        before.in_numerator,
+        before.numerator,
+        before.denominator
     from grouped
-    left join person_years as before
+    inner join person_years as before
         on
             grouped.indicator_id = before.indicator_id
             and grouped.year - 1 = before.year
             and grouped.area = before.area
             and grouped.person_id = before.person_id
-    group by grouped.indicator_id, grouped.year, grouped.area, grouped.participation
+),
+
+aggregated_now as (
+    {{ cell_sums('grouped', cell_keys) }}
+),
+
+aggregated_before as (
+    {{ cell_sums('grouped_before', cell_keys) }}
+),
+
+aggregated as (
+    select
+        aggregated_now.*,
+        aggregated_before.numerator as numerator_before,
+        aggregated_before.denominator as denominator_before,
+        aggregated_before.persons as persons_before,
+        aggregated_before.persons_in_numerator as persons_in_numerator_before
+    from aggregated_now
+    left join aggregated_before
+        on
+            aggregated_now.indicator_id = aggregated_before.indicator_id
+            and aggregated_now.year = aggregated_before.year
+            and aggregated_now.area = aggregated_before.area
+            and aggregated_now.participation = aggregated_before.participation
 ),
 
 participations as (
@@ -140,16 +145,12 @@ final as (
         grid.participation,
         coalesce(aggregated.numerator, 0) as numerator,
         coalesce(aggregated.denominator, 0) as denominator,
-        case
-            when aggregated.denominator > 0
-                then aggregated.numerator / aggregated.denominator * grid.factor
-        end as value,
+        {{ cell_value('aggregated.numerator', 'aggregated.denominator', 'grid.factor') }} as value,
         coalesce(aggregated.numerator_before, 0) as numerator_before,
         coalesce(aggregated.denominator_before, 0) as denominator_before,
-        case
-            when aggregated.denominator_before > 0
-                then aggregated.numerator_before / aggregated.denominator_before * grid.factor
-        end as value_before,
+        {{ cell_value(
+            'aggregated.numerator_before', 'aggregated.denominator_before', 'grid.factor'
+        ) }} as value_before,
         coalesce(aggregated.persons, 0) as persons,
         coalesce(aggregated.persons_in_numerator, 0) as persons_in_numerator,
         coalesce(aggregated.persons_before, 0) as persons_before,

@@ -11,6 +11,24 @@
 -- 1..k-1 of the participants were not volunteers; then, per year and figure, no group of the
 -- areas and their total `all` keeps exactly one suppressed cell (the smallest published area,
 -- else the total, is suppressed too). A suppressed figure has value NULL.
+{#- The figures counted by area and year alike: the rows (a CTE above) they count, the year
+    they fall in, the count, and which rows (a course started or ended in the snapshot of that
+    month). The endings (one figure per code) follow below the loop. #}
+{%- set counted_figures = [
+    {'figure_id': 'sessions', 'rows': 'session_rows', 'year': 'year',
+     'value': 'count(distinct session_id)'},
+    {'figure_id': 'sessions_with_partner', 'rows': 'session_rows', 'year': 'year',
+     'value': 'count(distinct session_id) filter (where has_partner)'},
+    {'figure_id': 'participants', 'rows': 'participant_areas', 'year': 'year',
+     'value': 'count(distinct person_id)'},
+    {'figure_id': 'volunteers', 'rows': 'participant_areas', 'year': 'year',
+     'value': "count(distinct person_id) filter (where role = 'frivillig')"},
+    {'figure_id': 'courses_opened', 'rows': 'course_areas', 'year': 'year(start_date)',
+     'value': 'count(distinct course_id)',
+     'where': "date_trunc('month', start_date) = month_start"},
+    {'figure_id': 'courses_open', 'rows': 'course_areas', 'year': 'year(month_start)',
+     'value': 'count(distinct course_id)'},
+] %}
 with
 
 months as (
@@ -178,66 +196,20 @@ course_areas as (
 ),
 
 counted as (
+    {%- for count in counted_figures %}
     select
-        year,
+        {{ count.year }} as year,
         area,
-        'sessions' as figure_id,
-        count(distinct session_id) as figure_value
-    from session_rows
-    group by year, area
+        '{{ count.figure_id }}' as figure_id,
+        {{ count.value }} as figure_value
+    from {{ count.rows }}
+    {%- if count.where %}
+    where {{ count.where }}
+    {%- endif %}
+    group by {{ count.year }}, area
 
     union all
-
-    select
-        year,
-        area,
-        'sessions_with_partner' as figure_id,
-        count(distinct session_id) filter (where has_partner) as figure_value
-    from session_rows
-    group by year, area
-
-    union all
-
-    select
-        year,
-        area,
-        'participants' as figure_id,
-        count(distinct person_id) as figure_value
-    from participant_areas
-    group by year, area
-
-    union all
-
-    select
-        year,
-        area,
-        'volunteers' as figure_id,
-        count(distinct person_id) filter (where role = 'frivillig') as figure_value
-    from participant_areas
-    group by year, area
-
-    union all
-
-    select
-        year(start_date) as year,
-        area,
-        'courses_opened' as figure_id,
-        count(distinct course_id) as figure_value
-    from course_areas
-    where date_trunc('month', start_date) = month_start
-    group by year(start_date), area
-
-    union all
-
-    select
-        year(month_start) as year,
-        area,
-        'courses_open' as figure_id,
-        count(distinct course_id) as figure_value
-    from course_areas
-    group by year(month_start), area
-
-    union all
+    {%- endfor %}
 
     select
         year(course_areas.end_date) as year,
@@ -275,10 +247,16 @@ grid as (
             and figures.figure_id = counted.figure_id
 ),
 
-with_complement as (
+-- The person counts of the primary rule: a volunteers cell's persons are its participants, so
+-- neither its volunteers nor its participants who are not volunteers may be 1..k-1.
+with_persons as (
     select
         grid.*,
-        participants.figure_value - grid.figure_value as not_volunteers
+        case
+            when grid.figure_id = 'volunteers' then participants.figure_value
+            else grid.figure_value
+        end as persons,
+        grid.figure_value as persons_in_numerator
     from grid
     left join grid as participants
         on
@@ -291,11 +269,13 @@ with_complement as (
 primary_suppression as (
     select
         *,
-        counts_persons and (
-            figure_value between 1 and {{ var('disclosure_k') }} - 1
-            or coalesce(not_volunteers between 1 and {{ var('disclosure_k') }} - 1, false)
-        ) as is_primary_suppressed
-    from with_complement
+        {{ disclosure_primary_rule(
+            var('disclosure_k'),
+            person_based='counts_persons',
+            numerator_counts_persons="figure_id = 'volunteers'",
+            publish_empty=true
+        ) }} as is_primary_suppressed
+    from with_persons
 ),
 
 area_groups as (

@@ -8,18 +8,7 @@ cells as (
 
 final as (
     select
-        indicator_id,
-        delaftale,
-        period_type,
-        period,
-        period_start,
-        area,
-        sex,
-        case when not is_suppressed then numerator end as numerator,
-        case when not is_suppressed then denominator end as denominator,
-        case when not is_suppressed then value end as value,
-        is_suppressed,
-        is_complete
+        {{ published_columns('cells', blanked=['numerator', 'denominator', 'value']) }}
     from cells
 )
 

@@ -17,20 +17,7 @@ delaftaler as (
 
 final as (
     select
-        cast(cells.indicator_id as varchar) as indicator_id,
-        cast(cells.delaftale as varchar) as delaftale,
-        cast(cells.period_type as varchar) as period_type,
-        cast(cells.period as varchar) as period,
-        cast(cells.period_start as date) as period_start,
-        cast(cells.area as varchar) as area,
-        cast(cells.afdeling as varchar) as afdeling,
-        cast(cells.sex as varchar) as sex,
-        cast(case when not cells.is_suppressed then cells.numerator end as double) as numerator,
-        cast(case when not cells.is_suppressed then cells.denominator end as double)
-            as denominator,
-        cast(case when not cells.is_suppressed then cells.value end as double) as value,
-        cast(cells.is_suppressed as boolean) as is_suppressed,
-        cast(cells.is_complete as boolean) as is_complete
+        {{ published_columns('cells', blanked=['numerator', 'denominator', 'value']) }}
     from cells
     inner join catalogue on cells.indicator_id = catalogue.indicator_id
     inner join delaftaler on catalogue.delaftale = delaftaler.delaftale

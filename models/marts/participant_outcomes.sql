@@ -17,22 +17,10 @@ delaftaler as (
 
 final as (
     select
-        cast(outcomes.indicator_id as varchar) as indicator_id,
-        cast(outcomes.year as integer) as year,
-        cast(outcomes.area as varchar) as area,
-        cast(outcomes.participation as varchar) as participation,
-        cast(case when not outcomes.is_suppressed then outcomes.numerator end as double)
-            as numerator,
-        cast(case when not outcomes.is_suppressed then outcomes.denominator end as double)
-            as denominator,
-        cast(case when not outcomes.is_suppressed then outcomes.value end as double) as value,
-        cast(case when not outcomes.is_suppressed then outcomes.numerator_before end as double)
-            as numerator_before,
-        cast(case when not outcomes.is_suppressed then outcomes.denominator_before end as double)
-            as denominator_before,
-        cast(case when not outcomes.is_suppressed then outcomes.value_before end as double)
-            as value_before,
-        cast(outcomes.is_suppressed as boolean) as is_suppressed
+        {{ published_columns('outcomes', blanked=[
+            'numerator', 'denominator', 'value',
+            'numerator_before', 'denominator_before', 'value_before',
+        ]) }}
     from outcomes
     inner join catalogue on outcomes.indicator_id = catalogue.indicator_id
     inner join delaftaler on catalogue.delaftale = delaftaler.delaftale

@@ -17,7 +17,6 @@ import pandas as pd
 from pipelines import catalogue
 from pipelines.quality.collapse import delivery_volumes
 from pipelines.quality.names import delivery_names
-from pipelines.settings import INDICATOR_VALUE_COLUMNS
 
 SEXES = ("female", "male", "all")
 KEY = "indicator_id, period_type, period, area, sex"
@@ -309,7 +308,7 @@ def mart_jumps(ctx: FrameContext) -> pd.DataFrame:
 
 def mart_consistency(ctx: FrameContext) -> pd.DataFrame:
     """One row per delaftale mart: the cells in which it differs from indicator_values."""
-    columns = ", ".join(name for name, _ in INDICATOR_VALUE_COLUMNS)
+    columns = ", ".join(name for name, _ in catalogue.published_columns("indicator_values"))
     rows = []
     for delaftale in (row.delaftale for row in catalogue.delaftaler()):
         table = f"mart_{delaftale}"
