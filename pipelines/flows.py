@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 
 from pipelines.catalogue import source_names
 from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_all, load_key
-from pipelines.ops import arrival, freshness, progress, runlock
+from pipelines.ops import arrival, freshness, pause, progress, runlock
 from pipelines.ops.cleanup import clear_leftovers
 from pipelines.ops.config import run_config
 from pipelines.ops.warehouse_wait import wait_for_warehouse
@@ -81,7 +81,9 @@ def ingest_flow(raw: Path, warehouse: Path) -> IngestSummary:
 
 def _ingest_sources(raw: Path, warehouse: Path, run_id: str) -> IngestSummary:
     summary = IngestSummary()
-    for source in source_names():  # one writer at a time: DuckDB allows a single writing process
+    for number, source in enumerate(source_names()):  # one writer at a time: DuckDB allows a single writing process
+        if number:
+            pause.at("between-sources")
         summary.files.extend(ingest_source_task(source, raw, warehouse, run_id))
     return summary
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import catalogue
+from pipelines.ops import pause
 from pipelines.settings import AFDELING_VALUE_COLUMNS, INDICATOR_VALUE_COLUMNS, PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -303,8 +304,10 @@ def publish(
             con.execute("detach pub")
             _fsync(temporary)
             shutil.copyfile(temporary, history / f".{copy_name}.tmp")
+            pause.at("history-copy")
             os.replace(history / f".{copy_name}.tmp", dated)
             os.replace(temporary, target)
+            pause.at("after-rename")
             _fsync(marts_dir)
         except BaseException:
             con.execute("detach database if exists pub")
