@@ -132,11 +132,14 @@ def _wait_for_warehouse(paths: Paths) -> None:
 def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
              started_by: str = "Prefect-deployment") -> RunResult:
     """Ingest → dbt build → quality gate → publish → report, one run at a time per warehouse.
-    Raises GateFailed when the gate fails; rebuilds nothing when nothing is new (unless forced)."""
+    Raises GateFailed when the gate fails; rebuilds nothing when nothing is new (unless forced,
+    or the run before was killed: it may have published without its report)."""
     started_at = dt.datetime.now(dt.UTC)
     paths = Paths(raw=Path(raw), warehouse=Path(warehouse), marts=Path(marts))
     watch = progress.current()
     watch.timings = {}
+    # a killed run's lock (none when the CLI holds it for this process): do its work again
+    force = force or runlock.interrupted(paths.warehouse) is not None
     with runlock.hold(paths.warehouse, started_by):
         runlock.note_prefect_server(paths.warehouse)
         clear_leftovers(paths.marts)

@@ -23,7 +23,6 @@ uninterrupted reference (a pause does not change what a run does); the ninth rec
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -44,6 +43,7 @@ from support.kill import (
     leftovers,
     published_state,
     run_ids,
+    sha256,
 )
 from support.ops import redeliver
 
@@ -198,9 +198,9 @@ class Point:
     def still_there(self, run: Run) -> str:
         """After the freeze: what makes this the point (a freeze a moment late would miss it)."""
         tree = run.tree
-        if self.name == "publish-tmp":
-            if not list(tree.marts.glob(".helhedsplan.duckdb.*.tmp")) or list(tree.history.glob(".*.tmp")):
-                return "the new file beside the published one was gone or the history copy begun"
+        if self.name == "publish-tmp" and (not list(tree.marts.glob(".helhedsplan.duckdb.*.tmp"))
+                                           or list(tree.history.glob(".*.tmp"))):
+            return "the new file beside the published one was gone or the history copy begun"
         if self.name == "report" and not list(tree.marts.glob(".report-new-*")):
             return "the report's new folder was gone"
         if self.name == "gate" and list(tree.marts.glob(".helhedsplan.duckdb.*.tmp")):
@@ -248,7 +248,7 @@ def _check_killed_state(point: Point, killed: Tree, previous_sha: str, scratch: 
     file loaded whole or not at all. Returns the run id of the killed run's publication, if out."""
     state = published_state(killed.published)
     assert state["opens"], f"{point.name}: the published file does not open: {state['error']}"
-    complete = {hashlib.sha256(p.read_bytes()).hexdigest() for p in killed.history.glob("*.duckdb")}
+    complete = {sha256(p) for p in killed.history.glob("*.duckdb")}
     if point.published_is_new:
         assert state["sha256"] != previous_sha and state["sha256"] in complete, (
             f"{point.name}: the published file is not the complete new publication")
@@ -312,3 +312,55 @@ def test_killed_at_eight_points_each_next_run_recovers_and_publishes_what_an_unk
             break
         killed_publication = _check_killed_state(point, killed, previous_sha, tmp_path)
         tree = killed
+
+
+def test_a_frozen_copy_is_what_a_sigkill_leaves(world, prefect_api, tmp_path):
+    """The suite's copies stand for kills: stop a run between sources, copy its tree, SIGKILL its
+    process group for real; every file of the killed tree equals the copy's, byte for byte."""
+    tree = _inputs(world, tmp_path / "killed")
+    run = _start(tree, prefect_api, "between-sources")
+    point = POINTS[1]
+    _stop_at(run, point, _before(tree))
+    copy = tree.snapshot(tmp_path / "copy")
+    run.kill()
+
+    def files(root: Path) -> dict[str, str]:
+        return {p.relative_to(root).as_posix(): sha256(p) for p in root.rglob("*") if p.is_file()}
+
+    assert files(tree.root) == files(copy.root)
+    assert run.process.returncode == -signal.SIGKILL
+    assert not half_loaded_files(tree.warehouse)
+
+
+def test_the_detectors_find_a_torn_file_a_half_loaded_file_and_leftovers(world, tmp_path):
+    copy = world.copy(tmp_path / "w")
+    tree = Tree(tmp_path / "w")
+    assert half_loaded_files(copy.warehouse) == [] and leftovers(tree) == []
+    with duckdb.connect(str(copy.warehouse)) as con:  # a file's log rows in, half its rows not
+        (load_id,) = con.execute("select max(load_id) from raw.load_log where outcome = 'loaded' "
+                                 "and source = 'beboere'").fetchone()
+        con.execute("delete from raw.beboere where load_id = ? and source_row % 2 = 0", [load_id])
+    assert any(f"current load {load_id}" in p for p in half_loaded_files(copy.warehouse))
+    with duckdb.connect(str(copy.warehouse)) as con:  # rows in, the log row not
+        con.execute("delete from raw.load_log where load_id = ?", [load_id])
+    assert any("rows of a load the load log does not call loaded" in p
+               for p in half_loaded_files(copy.warehouse))
+
+    data = copy.published.read_bytes()
+    torn = tmp_path / "torn.duckdb"
+    torn.write_bytes(data[: len(data) // 2])
+    assert not published_state(torn)["opens"]
+    assert published_state(world.published)["opens"]
+
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(world.published, changed)
+    with duckdb.connect(str(changed)) as con:
+        con.execute("update indicator_values set value = value + 1 where rowid = 0")
+    assert compare_published(changed, world.published) == [
+        "indicator_values: 1 rows only in the run", "indicator_values: 1 rows only in the reference"]
+    assert compare_published(world.published, world.published) == []
+
+    (copy.marts / ".report-new-abc").mkdir()
+    (copy.marts / ".helhedsplan.duckdb.abc.1.tmp").write_bytes(b"")
+    (copy.marts / "history" / ".helhedsplan_x.duckdb.tmp").write_bytes(b"")
+    assert len(leftovers(tree)) == 3
