@@ -169,13 +169,15 @@ def _run(args) -> int:
     watch = progress.use(progress.for_terminal())
     started_by = CLI_STARTED.format("run")
     runlock.refuse_if_running(args.warehouse)  # at once, before Prefect's start-up
+    # after a killed run everything is done again: it may have published without its report
+    force = args.force or runlock.interrupted(args.warehouse) is not None
     with runlock.hold(args.warehouse, started_by):  # clears a killed run's lock and server
-        last = None if args.force else _nothing_new(args)
+        last = None if force else _nothing_new(args)
         if last is not None:  # no file the load log does not know: no need to start Prefect
             clear_leftovers(args.marts)
             print(freshness.nothing_new_message(last))
             return EXIT_OK
-        result = run_flow(args.raw, args.warehouse, args.marts, force=args.force, started_by=started_by)
+        result = run_flow(args.raw, args.warehouse, args.marts, force=force, started_by=started_by)
     print(result.ingest.render())
     if result.nothing_new:
         print(result.nothing_new)

@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 
 from pipelines.catalogue import source_names
 from pipelines.ingest import IngestSummary, Pseudonymizer, ingest_all, load_key
-from pipelines.ops import arrival, freshness, progress, runlock
+from pipelines.ops import arrival, freshness, pause, progress, runlock
 from pipelines.ops.cleanup import clear_leftovers
 from pipelines.ops.config import run_config
 from pipelines.ops.disk import require_writable
@@ -82,7 +82,9 @@ def ingest_flow(raw: Path, warehouse: Path) -> IngestSummary:
 
 def _ingest_sources(raw: Path, warehouse: Path, run_id: str) -> IngestSummary:
     summary = IngestSummary()
-    for source in source_names():  # one writer at a time: DuckDB allows a single writing process
+    for number, source in enumerate(source_names()):  # one writer at a time: DuckDB allows a single writing process
+        if number:
+            pause.at("between-sources")
         summary.files.extend(ingest_source_task(source, raw, warehouse, run_id))
     return summary
 
@@ -131,11 +133,14 @@ def _wait_for_warehouse(paths: Paths) -> None:
 def run_flow(raw: Path, warehouse: Path, marts: Path, force: bool = False,
              started_by: str = "Prefect-deployment") -> RunResult:
     """Ingest → dbt build → quality gate → publish → report, one run at a time per warehouse.
-    Raises GateFailed when the gate fails; rebuilds nothing when nothing is new (unless forced)."""
+    Raises GateFailed when the gate fails; rebuilds nothing when nothing is new (unless forced,
+    or the run before was killed: it may have published without its report)."""
     started_at = dt.datetime.now(dt.UTC)
     paths = Paths(raw=Path(raw), warehouse=Path(warehouse), marts=Path(marts))
     watch = progress.current()
     watch.timings = {}
+    # a killed run's lock (none when the CLI holds it for this process): do its work again
+    force = force or runlock.interrupted(paths.warehouse) is not None
     with runlock.hold(paths.warehouse, started_by):
         runlock.note_prefect_server(paths.warehouse)
         require_writable(paths.marts)  # a read-only marts folder is said now, not after dbt

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import catalogue
+from pipelines.ops import pause
 from pipelines.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,29 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _adopt_publications(con: duckdb.DuckDBPyConnection, published: Path, run_id: str) -> None:
+    """Publications the warehouse did not record: a run killed right after its rename had put its
+    file out (evaluators may have read it) but not its `ops.pipeline_runs` row. Taken from the
+    published file, so the history keeps every publication that happened."""
+    if not published.exists():
+        return
+    try:
+        con.execute(f"attach {_quote(str(published))} as cur (read_only)")
+    except duckdb.Error as error:  # unreadable: nothing to take over, the new file replaces it
+        log.warning("the published file %s could not be read: %s", published, type(error).__name__)
+        return
+    try:
+        adopted = con.execute(
+            "insert into ops.pipeline_runs by name select * from cur.main.pipeline_runs "
+            "where run_id <> ? and run_id not in (select run_id from ops.pipeline_runs)",
+            [run_id],
+        ).fetchone()[0]
+    finally:
+        con.execute("detach cur")
+    if adopted:
+        log.info("%d publications of an interrupted run taken into the history", adopted)
+
+
 def publish(
     warehouse: Path,
     marts_dir: Path,
@@ -264,8 +288,11 @@ def publish(
     with duckdb.connect(str(warehouse)) as con:  # the warehouse lock: one publisher at a time
         for stale in marts_dir.glob(f".{PUBLISHED_NAME}.*.tmp*"):  # a crashed run's file (+ WAL)
             stale.unlink()
+        for stale in history.glob(".helhedsplan_*.duckdb.tmp"):  # and its history copy
+            stale.unlink()
         con.execute("create schema if not exists ops")
         con.execute(PIPELINE_RUNS_DDL)
+        _adopt_publications(con, target, run_id)
         run_row = {
             "run_id": run_id,
             "started_at": _utc(started_at),
@@ -305,8 +332,10 @@ def publish(
             con.execute("detach pub")
             _fsync(temporary)
             shutil.copyfile(temporary, history / f".{copy_name}.tmp")
+            pause.at("history-copy")
             os.replace(history / f".{copy_name}.tmp", dated)
             os.replace(temporary, target)
+            pause.at("after-rename")
             _fsync(marts_dir)
         except BaseException:
             # on a full disk the detach fails too: the half-written files go all the same

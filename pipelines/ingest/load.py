@@ -32,6 +32,7 @@ from pipelines.ingest.rules import (
     validated_select,
 )
 from pipelines.ingest.warehouse import RAW_TABLES, attach, check_key
+from pipelines.ops import pause
 
 log = logging.getLogger("helhedsplan.ingest")
 WH = "wh"
@@ -256,6 +257,7 @@ class Loader:
                 [source, now, source],
             )
             self.con.execute(f"delete from {target} where list_contains(?, {period_filter})", [periods])
+            pause.at("ingest-commit")  # the file's log rows in, its old periods' rows out, no new rows yet
             self.con.execute(f"insert into {target} ({', '.join(columns)}) select {select} from good")
             self.con.execute(
                 f"""insert into {WH}.raw.quarantine

@@ -98,6 +98,14 @@ def refuse_if_running(warehouse: Path) -> None:
         )
 
 
+def interrupted(warehouse: Path) -> LockInfo | None:
+    """The lock of a run that did not end (killed, or the machine went down): its process is gone.
+    Whatever it had done, its last steps (publishing, the report, the data dictionary) may be
+    missing, so the next run does its work again even when no delivery is new."""
+    info = read(warehouse)
+    return info if info is not None and not (info.pid and alive(info)) else None
+
+
 def clear_stale(warehouse: Path) -> LockInfo | None:
     """Remove a dead run's lock and end the temporary Prefect server it left; returns its info."""
     info = read(warehouse)
