@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install run test lint sample bench bench-quick screenshots clean
+.PHONY: install run test test-faults lint sample bench bench-quick screenshots clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -33,7 +33,11 @@ test: install
 	@bash scripts/install-chromium.sh
 	$(BIN)/sqlfluff lint models macros
 	$(BIN)/ruff check pipelines tests scripts notebooks bench
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not faults"
+
+# The kill-anywhere fault suite (tests/test_kill.py, about 6 minutes): CI runs it after `make test`.
+test-faults: install
+	$(BIN)/pytest -m faults
 
 # Benchmark of the whole pipeline (bench/run.py; figures appended to bench/results.md).
 # bench: sample, 100,000 and 1,000,000 residents × 60 months (the last needs > 20 GB today).

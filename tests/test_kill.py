@@ -47,6 +47,8 @@ from support.kill import (
 )
 from support.ops import redeliver
 
+pytestmark = pytest.mark.faults  # `make test-faults`
+
 HELHEDSPLAN = str(Path(sys.executable).with_name("helhedsplan"))
 RUN_S = 150  # one run's bound (about 30 s on the 2-core machine)
 POINT_S = 120  # from a run's start to its point
