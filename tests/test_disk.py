@@ -39,7 +39,8 @@ def _umount(folder) -> None:
 
 
 def _folder_bytes(folder) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """What the folder takes on a tmpfs: each file in whole 4 KB pages."""
+    return sum(-(-p.stat().st_size // 4096) * 4096 for p in folder.rglob("*") if p.is_file())
 
 
 @contextlib.contextmanager
@@ -53,12 +54,12 @@ def _marts_on_a_small_disk(world, tmp_path, monkeypatch):
     marts.mkdir()
     size = _folder_bytes(kept) + 256 * 1024
     mounted = _mount(marts, f"size={size},mode=0755")
-    shutil.copytree(kept, marts, dirs_exist_ok=True)
-    if not mounted:  # no mount allowed here: the writer fails as a full disk does
-        def full_disk(*args, **kwargs):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(args[1]))
-        monkeypatch.setattr("pipelines.publish.shutil.copyfile", full_disk)
     try:
+        shutil.copytree(kept, marts, dirs_exist_ok=True)
+        if not mounted:  # no mount allowed here: the writer fails as a full disk does
+            def full_disk(*args, **kwargs):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(args[1]))
+            monkeypatch.setattr("pipelines.publish.shutil.copyfile", full_disk)
         yield copy, mounted
     finally:
         if mounted:
@@ -96,15 +97,13 @@ def test_an_unwritable_marts_folder_is_named_before_anything_is_done(world, tmp_
     redeliver(copy.raw, "beskaeftigelse", "rettelse.csv")
     kept = tmp_path / "kept-marts"
     shutil.copytree(copy.marts, kept)
-    mounted = _mount(copy.marts, "ro,size=1m")
-    if mounted:  # the read-only disk shows the same published file
-        _umount(copy.marts)
-        assert _mount(copy.marts, "size=64m")
-        shutil.copytree(kept, copy.marts, dirs_exist_ok=True)
-        subprocess.run(["mount", "-o", "remount,ro", str(copy.marts)], check=True)
-    else:
-        copy.marts.chmod(0o555)
+    mounted = _mount(copy.marts, "size=64m")
     try:
+        if mounted:  # a read-only disk holding the same published file
+            shutil.copytree(kept, copy.marts, dirs_exist_ok=True)
+            subprocess.run(["mount", "-o", "remount,ro", str(copy.marts)], check=True)
+        else:
+            copy.marts.chmod(0o555)
         capsys.readouterr()
         assert main(["run", *_args(copy)]) == EXIT_ERROR
         err = capsys.readouterr().err.strip()
