@@ -55,3 +55,26 @@ def test_the_check_sees_a_page_whose_charts_cannot_draw(report, browser, tmp_pat
     assert drawn["drawn"] == 0 < drawn["charts"]
     errors = page.errors()
     assert any("Plotly" in e for e in errors), errors
+
+
+HOSTILE = "</script><script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">"
+AREA_TABLES = ("indicator_values", "indicator_status", "indicator_values_afdeling", "participant_outcomes",
+               "activity_figures", "mart_beskaeftigelse", "mart_uddannelse_og_livschancer",
+               "mart_sammenhaengskraft_og_medborgerskab")
+
+
+def test_html_and_script_in_an_area_name_stay_text(world, browser, tmp_path):
+    """An area named with markup (a hostile extract, had the gate let it through) is shown as
+    text on every page: no element is made of it and no script of it runs."""
+    from support.ingest import query
+
+    area = query(world.published, "select min(area) from indicator_values where area <> 'all'")[0][0]
+    updates = [f"update {table} set area = '{HOSTILE}' where area = '{area}'" for table in AREA_TABLES]
+    _, folder = build_copy(world.published, tmp_path, None, *updates)
+    for name in ("index.html", "beskaeftigelse.html"):
+        page = browser.open((folder / name).as_uri())
+        page.wait_for_charts()
+        assert page.evaluate("window.pwned === undefined"), name
+        assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0, name
+        assert page.evaluate(f"document.body.innerText.includes({HOSTILE!r})"), name  # shown as text
+        assert page.errors() == [], name
