@@ -129,3 +129,21 @@ def test_a_run_with_nothing_new_rebuilds_and_publishes_nothing(world, tmp_path, 
     after = (_sha(copy.published), sorted(p.name for p in (copy.marts / "history").iterdir()),
              docs.stat().st_mtime_ns)
     assert after == before  # nothing published, and the gate did not run again
+
+
+def test_a_report_older_than_the_publication_is_not_nothing_new(world, tmp_path, capsys):
+    """The run before published and then failed (a full disk in the report folder, say): its
+    report is the one before. With no new file the next run still finishes the work."""
+    copy = world.copy(tmp_path)
+    report = copy.marts / "report" / "index.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("<html>forrige rapport</html>", encoding="utf-8")
+    published = copy.published.stat().st_mtime
+    os.utime(report, (published - 3600, published - 3600))
+    args = ["--raw", str(copy.raw), "--warehouse", str(copy.warehouse), "--marts", str(copy.marts)]
+    assert main(["run", *args]) == EXIT_OK
+    assert "Intet nyt" not in capsys.readouterr().out
+    assert "forrige rapport" not in report.read_text(encoding="utf-8")
+    assert report.stat().st_mtime >= copy.published.stat().st_mtime
+    assert main(["run", *args]) == EXIT_OK  # and then there is nothing new
+    assert "Intet nyt" in capsys.readouterr().out

@@ -24,10 +24,19 @@ def last_publication(published: Path) -> dict | None:
     return None if row is None else {"run_id": row[0], "published_at": row[1], "source_files": row[2]}
 
 
+def _unfinished(published: Path) -> bool:
+    """The report or the data dictionary beside the publication is older than it: the run that
+    published stopped before them (it failed, or was killed), so their work is still to do."""
+    made = published.stat().st_mtime
+    pages = (published.parent / "report" / "index.html", published.parent / "docs" / "index.html")
+    return any(page.exists() and page.stat().st_mtime < made for page in pages)
+
+
 def nothing_new(warehouse: Path, published: Path) -> dict | None:
-    """The last publication when the warehouse holds exactly the deliveries it was made from."""
+    """The last publication when the warehouse holds exactly the deliveries it was made from
+    and the run that made it finished its report and data dictionary."""
     last = last_publication(published)
-    if last is None:
+    if last is None or _unfinished(published):
         return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
         try:
