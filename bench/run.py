@@ -32,7 +32,7 @@ from bench.measure import Measured
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.md"
 PIPELINE = ("ingest", "dbt", "gate", "publish", "report")
-BENCH_KEY = "benchmark-key-not-secret-0000000000"  # synthetic data only
+BENCH_KEY = "benchmark-key-not-secret-synthetic-data"  # synthetic data only
 
 
 def _link_tree(source: Path, target: Path) -> None:

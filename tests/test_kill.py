@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -45,7 +44,9 @@ from support.kill import (
     run_ids,
     sha256,
 )
-from support.ops import redeliver
+from support.ops import free_port, redeliver
+
+from pipelines.ops.schedule import server_answers
 
 pytestmark = pytest.mark.faults  # `make test-faults`
 
@@ -55,28 +56,12 @@ POINT_S = 120  # from a run's start to its point
 STARTUP_S = 60
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(api: str) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory):
     """One real Prefect server (`helhedsplan server`) for every run here: a run's own temporary
     server would cost each run 11 s. (A killed run's own server: tests/test_runlock.py.)"""
     home = tmp_path_factory.mktemp("kill-prefect")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     with open(home / "server.log", "w") as log:
@@ -85,7 +70,7 @@ def prefect_api(tmp_path_factory):
         api = f"http://127.0.0.1:{port}/api"
         try:
             deadline = time.monotonic() + STARTUP_S
-            while not _healthy(api):
+            while not server_answers(api):
                 assert server.poll() is None, (home / "server.log").read_text()
                 assert time.monotonic() < deadline, "the Prefect server did not start in time"
                 time.sleep(0.3)

@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
-from support.ops import redeliver
+from support.ops import free_port, redeliver
+
+from pipelines.ops.schedule import server_answers
 
 HELHEDSPLAN = str(Path(sys.executable).with_name("helhedsplan"))
 STARTUP_S, RUN_S = 120, 240
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -47,7 +33,7 @@ def _stop(process: subprocess.Popen) -> None:
 def server(tmp_path_factory):
     """`helhedsplan server`: a real Prefect server on a free local port, its home in a temporary folder."""
     home = tmp_path_factory.mktemp("prefect-home")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     log = open(home / "server.log", "w")  # noqa: SIM115 - closed below
@@ -55,7 +41,7 @@ def server(tmp_path_factory):
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + STARTUP_S
-    while not _healthy(api):
+    while not server_answers(api):
         assert process.poll() is None, (home / "server.log").read_text()
         assert time.monotonic() < deadline, "Prefect server did not start in time"
         time.sleep(0.5)
@@ -131,7 +117,7 @@ def test_new_files_deployment_starts_no_second_run_for_files_already_taken(serve
 def test_serve_without_a_server_says_so_at_once(tmp_path, monkeypatch, capsys):
     from pipelines.cli import EXIT_ERROR, main
 
-    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{_free_port()}/api")  # nobody listens
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")  # nobody listens
     code = main(["serve", "--raw", str(tmp_path / "raw"), "--warehouse", str(tmp_path / "wh.duckdb"),
                  "--marts", str(tmp_path / "marts")])
     err = capsys.readouterr().err

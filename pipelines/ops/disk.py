@@ -9,6 +9,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from pipelines.ops.errors import causes
+
 FULL = (errno.ENOSPC, errno.EDQUOT)
 READ_ONLY = (errno.EROFS,)
 DENIED = (errno.EACCES, errno.EPERM)
@@ -40,17 +42,9 @@ def _publishing(path: str | os.PathLike | None) -> bool:
                            or Path(path).parent.name == "history")
 
 
-def _chain(error: BaseException):
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
-
-
 def disk_message(error: BaseException) -> str | None:
     """The Danish line for a disk or permission failure anywhere in the error's chain, else None."""
-    for cause in _chain(error):
+    for cause in causes(error):
         code, path = getattr(cause, "errno", None), getattr(cause, "filename", None)
         if code not in FULL + READ_ONLY + DENIED:
             found = _DUCKDB_FULL.search(str(cause))

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from pipelines.ops.disk import disk_message
+from pipelines.ops.errors import causes
 from pipelines.ops.warehouse_wait import busy_message, is_lock_error
 
 OWN_LOGGERS = ("helhedsplan", "pipelines")
@@ -64,14 +65,6 @@ def start_log(folder: Path, command: str) -> Path:
     return path
 
 
-def _chain(error: BaseException):
-    seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        yield error
-        error = error.__cause__ or error.__context__
-
-
 def _masked(text: str) -> str:
     """A foreign message's first line with every digit masked: it may quote a value."""
     first = text.strip().splitlines()[0] if text.strip() else ""
@@ -85,7 +78,7 @@ def one_line(error: BaseException, warehouse: Path | None = None) -> str:
     from pipelines.ops.schedule import NoServer
     from pipelines.ops.warehouse_wait import WarehouseBusy
 
-    for cause in _chain(error):
+    for cause in causes(error):
         if is_lock_error(cause) or "Could not set lock on file" in str(cause):
             return busy_message(warehouse or Path("warehouset"), cause, 0).replace(" (ventet 0 s)", "")
     if isinstance(error, RunLocked | WarehouseBusy | NoServer | KeyMismatchError | IngestError):

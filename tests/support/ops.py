@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -17,3 +18,10 @@ def redeliver(raw: Path, source: str, name: str, settled: bool = True) -> Path:
         past = time.time() - 3600
         os.utime(copy, (past, past))
     return copy
+
+
+def free_port() -> int:
+    """A local port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
