@@ -91,7 +91,7 @@ def _inputs(world, root: Path) -> Tree:
     correct_latest_employment_file(copy.raw)
     redeliver(copy.raw, "beboere", "igen.csv")
     redeliver(copy.raw, "deltagelse", "igen.csv")
-    return Tree(root)
+    return Tree.at(root)
 
 
 # ---------------------------------------------------------------- running and stopping a run
@@ -321,7 +321,7 @@ def test_a_frozen_copy_is_what_a_sigkill_leaves(world, prefect_api, tmp_path):
 
 def test_the_detectors_find_a_torn_file_a_half_loaded_file_and_leftovers(world, tmp_path):
     copy = world.copy(tmp_path / "w")
-    tree = Tree(tmp_path / "w")
+    tree = Tree.at(tmp_path / "w")
     assert half_loaded_files(copy.warehouse) == [] and leftovers(tree) == []
     with duckdb.connect(str(copy.warehouse)) as con:  # a file's log rows in, half its rows not
         (load_id,) = con.execute("select max(load_id) from raw.load_log where outcome = 'loaded' "

@@ -11,38 +11,23 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.warehouse import RAW_TABLES
+from pipelines.settings import Paths
 
 
 @dataclass(frozen=True)
-class Tree:
+class Tree(Paths):
     """One run's folders, as tests/support/world.py lays them out (raw/, warehouse.duckdb, marts/,
-    and what the run adds: logs/, warehouse.dbt/, the run lock)."""
+    and what the run adds: logs/, warehouse.dbt/, the run lock): the product's Paths under a root."""
 
-    root: Path
+    root: Path | None = None
 
-    @property
-    def raw(self) -> Path:
-        return self.root / "raw"
-
-    @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse.duckdb"
+    @classmethod
+    def at(cls, root: Path) -> Tree:
+        return cls(root / "raw", root / "warehouse.duckdb", root / "marts", root)
 
     @property
     def warehouse_wal(self) -> Path:
-        return self.root / "warehouse.duckdb.wal"
-
-    @property
-    def marts(self) -> Path:
-        return self.root / "marts"
-
-    @property
-    def published(self) -> Path:
-        return self.marts / "helhedsplan.duckdb"
-
-    @property
-    def history(self) -> Path:
-        return self.marts / "history"
+        return Path(f"{self.warehouse}.wal")
 
     @property
     def dbt_log(self) -> Path:
@@ -56,7 +41,7 @@ class Tree:
     def snapshot(self, target: Path) -> Tree:
         """Everything in the tree as it lies now (with its mtimes), hidden files included."""
         shutil.copytree(self.root, target, symlinks=True)
-        return Tree(target)
+        return Tree.at(target)
 
 
 def sha256(path: Path) -> str:
