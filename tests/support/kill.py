@@ -36,7 +36,12 @@ class Tree(Paths):
     def validation_runs(self) -> set[str]:
         """The gate's Data Docs, one folder per suite and run."""
         folder = self.marts / "quality" / "validations"
-        return {p.relative_to(folder).as_posix() for p in folder.glob("*/*")} if folder.exists() else set()
+        while folder.exists():
+            try:
+                return {p.relative_to(folder).as_posix() for p in folder.glob("*/*")}
+            except FileNotFoundError:  # the gate rebuilds its Data Docs while we look: look again
+                continue
+        return set()
 
     def snapshot(self, target: Path) -> Tree:
         """Everything in the tree as it lies now (with its mtimes), hidden files included."""
