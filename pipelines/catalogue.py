@@ -58,6 +58,11 @@ class Indicator:
     max_monthly_jump: float | None
     participant_outcome: bool  # split into participants and non-participants (participant_outcomes)
 
+    @property
+    def model(self) -> str:
+        """Its dbt model, models/intermediate/indicators/int_ind_<id>.sql."""
+        return f"int_ind_{self.indicator_id.lower()}"
+
     @classmethod
     def from_row(cls, row: dict[str, str]) -> Indicator:
         return cls(

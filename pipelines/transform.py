@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines import catalogue
 from pipelines.ingest.warehouse import make_private, private_folder
 from pipelines.settings import PROJECT_ROOT, quiet_third_parties
 
@@ -63,8 +64,9 @@ def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
     ]
     if select:
         args += ["--select", select]
-    if vars:
-        args += ["--vars", json.dumps(vars)]
+    # the union of the indicator models follows the catalogue (int_indicator_person_months.sql)
+    project_vars = {"indicator_models": [i.model for i in catalogue.indicators()], **(vars or {})}
+    args += ["--vars", json.dumps(project_vars)]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
     return args

@@ -1,20 +1,14 @@
 -- The one place every indicator figure comes from: one row per indicator, month and counting
 -- unit (a person; for S_BROBYGNING a session) in the indicator's denominator population, with
 -- the unit's numerator and denominator contributions. Aggregates only ever sum these rows.
-{%- set indicator_models = [
-    'int_ind_u_fravaer',
-    'int_ind_u_hoejt_fravaer',
-    'int_ind_u_dansk_mat_02',
-    'int_ind_u_unge_i_udd_job',
-    'int_ind_b_beskaeftigelse',
-    'int_ind_b_offentlig_forsoergelse',
-    'int_ind_b_overgang_job_udd',
-    'int_ind_s_aktive_frivillige',
-    'int_ind_s_deltagelse',
-    'int_ind_s_brobygning',
-    'int_ind_s_koordinerede_forloeb',
-    'int_ind_s_forloeb_maal_naaet',
-] %}
+{#- The catalogue (seeds/indicators.csv, read by pipelines/catalogue.py) names the models:
+    helhedsplan passes them as a var, since dbt knows a ref only when the SQL is parsed. #}
+{%- set indicator_models = var('indicator_models', none) %}
+{%- if indicator_models is none %}
+{{ exceptions.raise_compiler_error(
+    "int_indicator_person_months needs the var indicator_models (the catalogue's int_ind_* models);"
+    " run dbt through helhedsplan (build, run) or pipelines.transform.dbt_args, which pass it") }}
+{%- endif %}
 
 with
 
