@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--warehouse", type=Path, default=d.warehouse)
     p.add_argument("--marts", type=Path, default=d.marts)
 
+    p = sub.add_parser("dbt", help="any dbt command on the warehouse with the project's vars, "
+                                   "e.g. 'helhedsplan dbt build --select +indicator_values'")
+    p.add_argument("--warehouse", type=Path, default=d.warehouse)
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER, metavar="DBT-ARGUMENT",
+                   help="what follows 'dbt' (--vars are merged with the catalogue's)")
+
     p = sub.add_parser("server", help="start the Prefect server for scheduled runs (127.0.0.1)")
     p.add_argument("--port", type=int, default=run_config()["server_port"])
     return parser
@@ -251,6 +257,12 @@ def _prune(args) -> int:
     return EXIT_OK
 
 
+def _dbt(args) -> int:
+    from pipelines.transform import invoke
+
+    return EXIT_OK if invoke(args.dbt_args, args.warehouse) else EXIT_ERROR
+
+
 def _docs(args) -> int:
     from pipelines.docs_site import build_docs_site
 
@@ -314,7 +326,7 @@ def _require_raw(raw: Path) -> None:
 
 COMMANDS = {
     "sample": _sample, "ingest": _ingest, "build": _build, "run": _run,
-    "gate": _gate, "report": _report, "docs": _docs, "history": _history, "serve": _serve, "server": _server,
+    "gate": _gate, "report": _report, "docs": _docs, "dbt": _dbt, "history": _history, "serve": _serve, "server": _server,
     "status": _status, "revisions": _revisions, "prune": _prune, "aarsrapport": _aarsrapport,
 }
 

@@ -64,12 +64,39 @@ def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
     ]
     if select:
         args += ["--select", select]
-    # the union of the indicator models follows the catalogue (int_indicator_person_months.sql)
-    project_vars = {"indicator_models": [i.model for i in catalogue.indicators()], **(vars or {})}
-    args += ["--vars", json.dumps(project_vars)]
+    args += ["--vars", json.dumps(project_vars(vars))]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
     return args
+
+
+def project_vars(vars: dict | None = None) -> dict:
+    """The vars every dbt command gets: the catalogue's indicator models, which the union in
+    int_indicator_person_months.sql refs (dbt knows a ref only when it parses), then `vars`."""
+    return {"indicator_models": [i.model for i in catalogue.indicators()], **(vars or {})}
+
+
+def invoke(arguments: list[str], warehouse: Path) -> bool:
+    """A dbt command as typed after `dbt` (`helhedsplan dbt ...`), on `warehouse`, with the
+    project's vars merged into any --vars given; dbt prints as usual. True when it succeeded."""
+    import yaml
+    from dbt.cli.main import dbtRunner
+
+    arguments, given = list(arguments), {}
+    if "--vars" in arguments:
+        at = arguments.index("--vars")
+        given = yaml.safe_load(arguments[at + 1]) or {}
+        del arguments[at:at + 2]
+    warehouse = Path(warehouse).expanduser().resolve()
+    state = state_dir(warehouse)  # dbt's target and logs where the pipeline's go, unless given
+    for flag, folder in (("--target-path", "target"), ("--log-path", "logs")):
+        if flag not in arguments:
+            arguments += [flag, str(state / folder)]
+    with environment_variable("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
+        outcome = dbtRunner().invoke([*arguments, "--project-dir", str(PROJECT_ROOT),
+                                      "--profiles-dir", str(PROJECT_ROOT),
+                                      "--vars", json.dumps(project_vars(given))])
+    return bool(outcome.success)
 
 
 def _failures(result) -> list[str]:

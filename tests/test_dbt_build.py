@@ -218,15 +218,28 @@ def test_a_failing_data_test_raises_naming_the_node(tmp_path: Path) -> None:
     assert person_id("p0") not in str(error.value)
 
 
-def test_plain_dbt_parses_from_the_repository_root(tmp_path: Path) -> None:
-    """`dbt build` from the root finds dbt_project.yml and profiles.yml with no flags."""
+def test_helhedsplan_dbt_runs_any_dbt_command_and_plain_dbt_says_how(tmp_path: Path) -> None:
+    """`helhedsplan dbt parse` works from any folder (project, profile, the catalogue's indicator
+    models as a var); plain `dbt parse` from the root finds the project but not the var, and
+    says what to run instead of failing somewhere later."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
-    env["HELHEDSPLAN_WAREHOUSE"] = str(tmp_path / "parse.duckdb")
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--target-path", str(tmp_path / "t"),
+    bin_dir = Path(sys.executable).parent
+    warehouse = tmp_path / "parse.duckdb"
+    wrapped = subprocess.run(
+        [str(bin_dir / "helhedsplan"), "dbt", "--warehouse", str(warehouse), "parse", "--no-partial-parse"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert wrapped.returncode == 0, wrapped.stdout[-2000:]
+    manifest = json.loads((transform.state_dir(warehouse) / "target" / "manifest.json").read_text())
+    union = next(n for n in manifest["nodes"].values() if n["name"] == "int_indicator_person_months")
+    assert len(union["depends_on"]["nodes"]) == len(indicators())
+
+    plain = subprocess.run(
+        [str(bin_dir / "dbt"), "parse", "--target-path", str(tmp_path / "t"),
          "--log-path", str(tmp_path / "l"), "--no-partial-parse"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-2000:]
+        cwd=PROJECT_ROOT, env={**env, "HELHEDSPLAN_WAREHOUSE": str(warehouse)},
+        capture_output=True, text=True, timeout=300, check=False)
+    assert plain.returncode != 0
+    assert "run dbt as 'helhedsplan dbt <command>'" in plain.stdout
 
 
 def _run_results(warehouse: Path) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@
 {%- if indicator_models is none %}
 {{ exceptions.raise_compiler_error(
     "int_indicator_person_months needs the var indicator_models (the catalogue's int_ind_* models);"
-    " run dbt through helhedsplan (build, run) or pipelines.transform.dbt_args, which pass it") }}
+    " run dbt as 'helhedsplan dbt <command>' (or helhedsplan build / run), which passes it") }}
 {%- endif %}
 
 with
