@@ -9,6 +9,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 import pytest
+from test_dbt_raw_fixture import person_id
 
 from pipelines import catalogue
 from pipelines.transform import build
@@ -125,11 +126,12 @@ def test_the_incomplete_year_is_marked(world, published_figures):
 # --- forloeb on hand-made courses ---------------------------------------------------------
 
 def _stayers(warehouse, months: list[str], count: int, exclude: str | None = None):
-    """`count` residents who lived in one area (not `exclude`) in every one of `months`."""
+    """`count` residents who lived in one area (not `exclude`) in every one of `months`, by
+    their pseudonyms as deliveries are written (raw)."""
     frame = _frame(
         warehouse,
-        "select person_id, area from intermediate.int_resident_months "
-        "where strftime(month_start, '%Y-%m') in (select unnest(?)) "
+        "select person_id, boligomraade as area from raw.beboere "
+        "where strftime(period_start, '%Y-%m') in (select unnest(?)) "
         "group by person_id, area having count(*) = ? order by area, person_id",
         [months, len(months)],
     )
@@ -232,7 +234,7 @@ def session_figures(world, tmp_path_factory) -> tuple[pd.DataFrame, list[str]]:
             date = dt.date.fromisoformat(day)
             con.execute("insert into raw.deltagelse values (?, ?, ?, ?, 'S', ?, ?, ?, null, null, ?, 0, ?)",
                         [date.replace(day=1), date, activity, f"Aktivitet {activity}", area, partner,
-                         person, role, source_row])
+                         person and person_id(person), role, source_row])  # raw holds 64-hex pseudonyms
     finally:
         con.close()
     build(copy.warehouse, select="int_sessions int_areas activity_figures")

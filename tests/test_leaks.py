@@ -10,7 +10,8 @@ raw deliveries (every form of the data contract, invalid ones included) and keep
 only. Then it scans:
 
 - every DuckDB file (warehouse, published file, history copies): every text column of every table
-  (the warehouse's pseudonymised `person_id` columns excepted: they must be pseudonyms), numbers
+  (the warehouse's pseudonymised `person_id` columns excepted: they must be pseudonyms, 64 hex in
+  `raw`, the 12-character key of macros/person_key.sql from staging on), numbers
   too where a column is numeric; DuckDB compresses its pages, so the file's bytes prove nothing;
 - the published file and its history copies, the report, the PDFs, the quality gate's Data Docs,
   the data dictionary and the terminal: also for the sample's pseudonyms;
@@ -48,7 +49,11 @@ YEAR = 2024  # the yearly report's year
 CPR_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])")
 DIGIT_TOKENS = re.compile(r"(?<![0-9])(?:\d{6}-\d{4}|\d{9,10})(?![0-9])")
 HEX64 = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{64}(?![0-9a-fA-F])")
+# from staging on, a pseudonym's first 72 bits in base64 (macros/person_key.sql)
+KEY12 = re.compile(r"(?<![0-9A-Za-z+/])[0-9A-Za-z+/]{12}(?![0-9A-Za-z+/=])")
 PSEUDONYM_COLUMN = "person_id"
+PSEUDONYM_SHAPE = {"raw": "[0-9a-f]{64}"}  # the raw tables; every other schema: the 12-character key
+KEY_SHAPE = "[0-9A-Za-z+/]{12}"
 # The allow-list of CPR-shaped tokens: numeric literals of the JavaScript the report and the data
 # dictionary ship unchanged (e.g. plotly.min.js's `-1473231341`, an MD5 round constant). A token
 # is allowed only if the package's own copy of the file holds it; a sample CPR never is.
@@ -153,7 +158,8 @@ def read_secrets(warehouse: Path, raw: Path) -> tuple[set[str], set[str]]:
                 f'select distinct {PSEUDONYM_COLUMN} from "{schema}"."{table}" '
                 f"where {PSEUDONYM_COLUMN} is not null").fetchall()}
     assert len(pseudonyms) >= RESIDENTS * 0.9
-    assert all(HEX64.fullmatch(p) for p in pseudonyms)
+    assert all(HEX64.fullmatch(p) or KEY12.fullmatch(p) for p in pseudonyms)
+    assert any(HEX64.fullmatch(p) for p in pseudonyms) and any(KEY12.fullmatch(p) for p in pseudonyms)
     return cpr_forms(cprs), pseudonyms
 
 
@@ -186,6 +192,7 @@ def hits_in_text(text: str, cprs: set[str], pseudonyms: set[str] | None,
                      + re.sub(r"\d", "#", text[max(0, match.start() - 30):match.end() + 30]) + "…")
     if pseudonyms is not None:
         found += ["pseudonym " + p[:6] + "…" for p in HEX64.findall(text.lower()) if p in pseudonyms]
+        found += ["pseudonym key " + p[:3] + "…" for p in KEY12.findall(text) if p in pseudonyms]
     return found
 
 
@@ -279,8 +286,9 @@ def duckdb_hits(path: Path, cprs: set[str], pseudonyms: set[str] | None) -> list
             where = f'"{schema}"."{table}"."{column}"'
             source = f'"{schema}"."{table}"'
             if column == PSEUDONYM_COLUMN and data_type == "VARCHAR" and pseudonyms is None:
+                shape = PSEUDONYM_SHAPE.get(schema, KEY_SHAPE)
                 bad = con.execute(f'select count(*) from {source} where "{column}" is not null '
-                                  f"and not regexp_full_match(\"{column}\", '[0-9a-f]{{64}}')"
+                                  f"and not regexp_full_match(\"{column}\", ?)", [shape]
                                   ).fetchone()[0]
                 if bad:
                     found.append(f"{where}: {bad} values that are no pseudonym")
@@ -452,11 +460,12 @@ def test_the_scan_finds_what_it_looks_for(run, secrets, tmp_path):
     a DuckDB column, a SQLite row and a PDF's glyphs are all found."""
     cprs, pseudonyms = secrets
     cpr = next(c for c in cprs if len(c) == 10 and c.isdigit() and c.startswith("0"))
-    pseudonym = next(iter(pseudonyms))
     for form in (cpr, f"{cpr[:6]}-{cpr[6:]}", cpr[1:]):
         assert hits_in_text(f"row 7: {form};", cprs, None)
-    assert hits_in_text(f"id={pseudonym}", cprs, pseudonyms)
-    assert not hits_in_text(f"id={pseudonym}", cprs, None)
+    for shape in (HEX64, KEY12):  # a raw pseudonym and a staging key
+        pseudonym = next(p for p in pseudonyms if shape.fullmatch(p))
+        assert hits_in_text(f"id={pseudonym}", cprs, pseudonyms)
+        assert not hits_in_text(f"id={pseudonym}", cprs, None)
     assert hits_in_text("at 311299-1234 ", set(), None)  # shaped, not the sample's
     assert not hits_in_text("2025-06-30T12:16:53 pid1472 a1012345678b", set(), None)
 

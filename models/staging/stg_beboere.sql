@@ -7,7 +7,7 @@ source as (
 renamed as (
     select
         cast(period_start as date) as month_start,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         cast(birth_date as date) as birth_date,
         sex,
         boligomraade as area,

@@ -14,7 +14,7 @@ renamed as (
         boligomraade as area,
         -- an empty partner is no partner (ingest writes NULL; blanks are folded here too)
         nullif(trim(partner), '') as partner,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         cast(birth_date as date) as birth_date,
         sex,
         rolle as role,

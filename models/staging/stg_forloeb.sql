@@ -8,7 +8,7 @@ renamed as (
     select
         cast(period_start as date) as month_start,
         forloeb_id as course_id,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         cast(birth_date as date) as birth_date,
         sex,
         cast(startdato as date) as start_date,

@@ -8,7 +8,7 @@ renamed as (
     select
         skoleaar as school_year,
         cast(exam_year as integer) as exam_year,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         cast(birth_date as date) as birth_date,
         sex,
         lower(fag) as subject,
