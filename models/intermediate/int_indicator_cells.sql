@@ -35,11 +35,30 @@ period_rows as (
 -- counts once in `all`. Sessions (S_BROBYGNING) have no person and no sex: they only reach the
 -- sex `all` cells.
 unit_periods as (
-    {{ unit_sums('period_rows', cell_keys, all_areas=true) }}
+    {%- set longer = "(select * from period_rows where period_type <> 'month')" %}
+    {{ unit_sums(longer, cell_keys, all_areas=true) }}
+),
+
+-- A month needs no such step: a unit has one row per indicator and month (the union's
+-- uniqueness test), so in one area, and that row is its unit row there and in `all`.
+month_rows as (
+    select * from period_rows
+    where period_type = 'month'
+),
+
+units as (
+    select * from unit_periods
+    union all by name
+    select * from month_rows
+    union all by name
+    select
+        * exclude (area),
+        'all' as area
+    from month_rows
 ),
 
 aggregated as (
-    {{ cell_sums('unit_periods', cell_keys, rollup='sex') }}
+    {{ cell_sums('units', cell_keys, rollup='sex') }}
 ),
 
 grid as (

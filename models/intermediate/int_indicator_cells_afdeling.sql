@@ -35,14 +35,15 @@ area_cells as (
         and period_type in ('quarter', 'year')
 ),
 
--- The afdeling of a person-month is the person's beboere row of that month.
+-- The afdeling of a person-month is the person's beboere row of that month (carried by
+-- int_indicator_person_months).
 department_rows as (
     select
         period_months.indicator_id,
         period_months.period_type,
         period_months.period,
         person_months.area,
-        residents.department,
+        person_months.department,
         person_months.person_id,
         person_months.in_numerator,
         person_months.numerator,
@@ -52,10 +53,7 @@ department_rows as (
         on
             period_months.indicator_id = person_months.indicator_id
             and period_months.month_start = person_months.month_start
-    inner join residents
-        on
-            person_months.person_id = residents.person_id
-            and person_months.month_start = residents.month_start
+    where person_months.department is not null
 ),
 
 -- Units per afdeling: a person who moved between afdelinger of the area counts in both.
