@@ -1,5 +1,6 @@
 -- S_AKTIVE_FRIVILLIGE: residents R(m, a) aged 18+ at month end; numerator = those with a
--- deltagelse row with rolle frivillig dated in months m-11 .. m (any activity, any area).
+-- deltagelse row with rolle frivillig dated in months m-11 .. m (any activity, any area). The
+-- window's length is the catalogue's months_read_before (11), the one place it is written.
 with
 
 residents as (
@@ -8,6 +9,11 @@ residents as (
 
 deltagelse as (
     select * from {{ ref('stg_deltagelse') }}
+),
+
+catalogue as (
+    select * from {{ ref('indicators') }}
+    where indicator_id = 'S_AKTIVE_FRIVILLIGE'
 ),
 
 volunteer_months as (
@@ -23,11 +29,12 @@ active_volunteers as (
         residents.person_id,
         residents.month_start
     from residents
+    cross join catalogue
     inner join volunteer_months
         on
             residents.person_id = volunteer_months.person_id
             and volunteer_months.month_start
-            between cast(residents.month_start - interval 11 month as date)
+            between cast(residents.month_start - to_months(catalogue.months_read_before) as date)
             and residents.month_start
 ),
 
