@@ -94,6 +94,22 @@ class Published:
     departments: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_values_afdeling
     # participant_outcomes (empty when the published file has none)
     participants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # rows() indexes, built once per table and key set; not copied by dataclasses.replace
+    _indexes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def rows(self, table: str, **keys: str) -> pd.DataFrame:
+        """The rows of `table` ('values' or 'departments') whose columns hold these values, found
+        through an index built on first use: a department page asks for a few dozen rows of a
+        table that at national scale holds millions, once per indicator and afdeling."""
+        frame = getattr(self, table)
+        names = tuple(sorted(keys))
+        index = self._indexes.get((table, names))
+        if index is None:
+            index = {} if frame.empty else frame.groupby(list(names), sort=False).indices
+            self._indexes[(table, names)] = index
+        wanted = tuple(keys[n] for n in names)
+        positions = index.get(wanted if len(names) > 1 else wanted[0])
+        return frame.iloc[positions] if positions is not None else frame.iloc[0:0]
 
     @property
     def participant_indicators(self) -> list[Indicator]:

@@ -435,11 +435,11 @@ def department_figure(published: Published, ind: Indicator, area: str, afdeling:
     """One afdeling beside its area, quarterly (yearly for exam results): hidden cells are gaps
     with a ×, as on the delaftale pages."""
     period_type = "year" if ind.is_yearly else "quarter"
-    own = published.departments
-    own = own[(own["area"] == area) & (own["afdeling"] == afdeling)
-              & (own["indicator_id"] == ind.indicator_id) & (own["period_type"] == period_type)]
+    own = published.rows("departments", indicator_id=ind.indicator_id, area=area,
+                         afdeling=afdeling, period_type=period_type)
     frame = pd.concat([
-        cells(published.values, ind.indicator_id, period_type, area, "all"),
+        published.rows("values", indicator_id=ind.indicator_id, period_type=period_type,
+                       area=area, sex="all").sort_values("period_start"),
         own.drop(columns="afdeling").assign(area=department_key(afdeling)),
     ], ignore_index=True)
     series = [(f"Afdeling {afdeling}", department_key(afdeling), "all", AREA_STYLES[0]),

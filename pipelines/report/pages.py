@@ -380,12 +380,8 @@ def _keyed(frame: pd.DataFrame) -> dict[tuple, dict]:
 def department_rows(published: Published, ind: Indicator, area: str, afdeling: str,
                     quarters: int = 8) -> list[dict]:
     """The afdeling's years (all) and latest quarters beside the area's, newest first."""
-    deps = published.departments
-    own = deps[(deps["indicator_id"] == ind.indicator_id) & (deps["area"] == area)
-               & (deps["afdeling"] == afdeling)]
-    area_cells = published.values[(published.values["indicator_id"] == ind.indicator_id)
-                                  & (published.values["area"] == area)
-                                  & (published.values["sex"] == "all")]
+    own = published.rows("departments", indicator_id=ind.indicator_id, area=area, afdeling=afdeling)
+    area_cells = published.rows("values", indicator_id=ind.indicator_id, area=area, sex="all")
     mine, theirs = _keyed(own), _keyed(area_cells)
     rows = []
     for period_type, limit in (("year", None), ("quarter", quarters)):
@@ -404,14 +400,12 @@ def department_rows(published: Published, ind: Indicator, area: str, afdeling: s
 
 
 def _department_indicators(published: Published) -> list[Indicator]:
-    ids = set(published.departments["indicator_id"]) if not published.departments.empty else set()
-    return [ind for ind in published.indicators if ind.indicator_id in ids]
+    return [ind for ind in published.indicators
+            if not published.rows("departments", indicator_id=ind.indicator_id).empty]
 
 
 def _latest_year(published: Published, ind: Indicator, area: str) -> str | None:
-    deps = published.departments
-    years = deps[(deps["indicator_id"] == ind.indicator_id) & (deps["area"] == area)
-                 & (deps["period_type"] == "year")]
+    years = published.rows("departments", indicator_id=ind.indicator_id, area=area, period_type="year")
     complete = years[years["is_complete"].astype(bool)]
     chosen = complete if not complete.empty else years
     return None if chosen.empty else str(chosen["period"].max())
@@ -421,19 +415,16 @@ def render_area(env: jinja2.Environment, published: Published, meta: dict, area:
     """An area's page: its afdelinger (links to their pages) and each indicator's latest year for
     the area and every afdeling."""
     afdelinger = published.afdelinger(area)
-    deps = published.departments
     rows = []
     for ind in _department_indicators(published):
         year = _latest_year(published, ind, area)
         if year is None:
             continue
-        own = deps[(deps["indicator_id"] == ind.indicator_id) & (deps["area"] == area)
-                   & (deps["period_type"] == "year") & (deps["period"] == year)]
+        own = published.rows("departments", indicator_id=ind.indicator_id, area=area,
+                             period_type="year", period=year)
         by_afdeling = {r["afdeling"]: r for r in own.to_dict("records")}
-        area_cell = _keyed(published.values[
-            (published.values["indicator_id"] == ind.indicator_id)
-            & (published.values["area"] == area) & (published.values["sex"] == "all")]).get(
-                ("year", year))
+        area_cell = _keyed(published.rows("values", indicator_id=ind.indicator_id, area=area,
+                                          sex="all")).get(("year", year))
         rows.append({
             "indicator": ind,
             "period": fmt.period_text("year", year, ind.grain),
