@@ -49,13 +49,9 @@ def state_dir(warehouse: Path) -> Path:
 def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
              vars: dict | None = None, unit_tests: bool = True) -> list[str]:
     """The argument list of a dbt command against `warehouse`, with absolute paths only."""
-    state = state_dir(warehouse)
     args = [
         command,
-        "--project-dir", str(PROJECT_ROOT),
-        "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(state / "target"),
-        "--log-path", str(state / "logs"),
+        *_location_args(warehouse),
         "--log-level", "none",  # the console gets one line from the caller; dbt.log holds it all
         "--log-level-file", "info",
         "--no-use-colors",
@@ -68,6 +64,15 @@ def dbt_args(command: str, warehouse: Path, *, select: str | None = None,
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
     return args
+
+
+def _location_args(warehouse: Path, given: list[str] = ()) -> list[str]:
+    """Where dbt finds the project and profile (the repository root) and writes its target and
+    logs (`<warehouse>.dbt/`), for each of these flags not in `given`."""
+    state = state_dir(warehouse)
+    flags = {"--project-dir": PROJECT_ROOT, "--profiles-dir": PROJECT_ROOT,
+             "--target-path": state / "target", "--log-path": state / "logs"}
+    return [item for flag, path in flags.items() if flag not in given for item in (flag, str(path))]
 
 
 def project_vars(vars: dict | None = None) -> dict:
@@ -88,14 +93,9 @@ def invoke(arguments: list[str], warehouse: Path) -> bool:
         given = yaml.safe_load(arguments[at + 1]) or {}
         del arguments[at:at + 2]
     warehouse = Path(warehouse).expanduser().resolve()
-    state = state_dir(warehouse)  # dbt's target and logs where the pipeline's go, unless given
-    for flag, folder in (("--target-path", "target"), ("--log-path", "logs")):
-        if flag not in arguments:
-            arguments += [flag, str(state / folder)]
+    arguments += [*_location_args(warehouse, arguments), "--vars", json.dumps(project_vars(given))]
     with environment_variable("HELHEDSPLAN_WAREHOUSE", str(warehouse)):
-        outcome = dbtRunner().invoke([*arguments, "--project-dir", str(PROJECT_ROOT),
-                                      "--profiles-dir", str(PROJECT_ROOT),
-                                      "--vars", json.dumps(project_vars(given))])
+        outcome = dbtRunner().invoke(arguments)
     return bool(outcome.success)
 
 

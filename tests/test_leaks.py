@@ -48,12 +48,12 @@ YEAR = 2024  # the yearly report's year
 # runs between letters.
 CPR_SHAPED = re.compile(r"(?<![0-9A-Za-z])[0-3]\d[01]\d{3}-?\d{4}(?![0-9A-Za-z])")
 DIGIT_TOKENS = re.compile(r"(?<![0-9])(?:\d{6}-\d{4}|\d{9,10})(?![0-9])")
-HEX64 = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{64}(?![0-9a-fA-F])")
-# from staging on, a pseudonym's first 72 bits in base64 (macros/person_key.sql)
-KEY12 = re.compile(r"(?<![0-9A-Za-z+/])[0-9A-Za-z+/]{12}(?![0-9A-Za-z+/=])")
+HEX_SHAPE = "[0-9a-f]{64}"  # a pseudonym as the raw tables hold it
+KEY_SHAPE = "[0-9A-Za-z+/]{12}"  # from staging on: its first 72 bits in base64 (macros/person_key.sql)
+HEX64 = re.compile(rf"(?<![0-9a-fA-F]){HEX_SHAPE}(?![0-9a-fA-F])")
+KEY12 = re.compile(rf"(?<![0-9A-Za-z+/]){KEY_SHAPE}(?![0-9A-Za-z+/=])")
 PSEUDONYM_COLUMN = "person_id"
-PSEUDONYM_SHAPE = {"raw": "[0-9a-f]{64}"}  # the raw tables; every other schema: the 12-character key
-KEY_SHAPE = "[0-9A-Za-z+/]{12}"
+PSEUDONYM_SHAPE = {"raw": HEX_SHAPE}  # the raw tables; every other schema: KEY_SHAPE
 # The allow-list of CPR-shaped tokens: numeric literals of the JavaScript the report and the data
 # dictionary ship unchanged (e.g. plotly.min.js's `-1473231341`, an MD5 round constant). A token
 # is allowed only if the package's own copy of the file holds it; a sample CPR never is.

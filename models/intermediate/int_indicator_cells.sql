@@ -31,12 +31,17 @@ period_rows as (
             and period_months.month_start = person_months.month_start
 ),
 
+-- Quarters, years and the rolling 12 months.
+longer_period_rows as (
+    select * from period_rows
+    where period_type <> 'month'
+),
+
 -- Units per period and area, then once over all areas: a person who moved within the period
 -- counts once in `all`. Sessions (S_BROBYGNING) have no person and no sex: they only reach the
 -- sex `all` cells.
 unit_periods as (
-    {%- set longer = "(select * from period_rows where period_type <> 'month')" %}
-    {{ unit_sums(longer, cell_keys, all_areas=true) }}
+    {{ unit_sums('longer_period_rows', cell_keys, all_areas=true) }}
 ),
 
 -- A month needs no such step: a unit has one row per indicator and month (the union's
