@@ -75,3 +75,127 @@
 {% macro cell_value(numerator, denominator, factor) -%}
 case when {{ denominator }} > 0 then {{ numerator }} / {{ denominator }} * {{ factor }} end
 {%- endmacro %}
+
+{#- The same cells without one row per unit and period (national scale: that step grouped
+    hundreds of millions of rows). Sums add over months, so they are summed per month first. A
+    person is counted in a period at the first of their months there: a row counts when the
+    person's previous row (in the same `partition`) does not feed the period. Exact because a
+    period is fed by a run of consecutive months or by one month (int_indicator_period_months),
+    so a person's rows in a period follow each other.
+
+    1. month_sums: numerator and denominator per cell keys and month.
+       month_units: the persons' rows of each month with the person's previous month and previous
+       month in the numerator, counted per cell keys, month and those two months.
+    2. period_steps: both under every period their month feeds, persons counted when their
+       previous month does not feed that period; counted_cell_sums then adds them up. -#}
+{% macro month_sums(rows, keys) -%}
+{%- set sep = ',\n        ' %}
+    select
+        indicator_id,
+        month_start,
+        {{ keys | join(sep) }},
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from {{ rows }}
+    group by all
+{%- endmacro %}
+
+{% macro month_units(rows, keys, partition) -%}
+{%- set sep = ',\n        ' %}
+    with stepped as (
+        select
+            indicator_id,
+            month_start,
+            {{ keys | join(sep) }},
+            in_numerator,
+            lag(month_start) over units as previous_month,
+            lag(case when in_numerator then month_start end ignore nulls) over units
+                as previous_numerator_month
+        from {{ rows }}
+        where person_id is not null
+        -- unit_id first: the sort compares the short person key before the long indicator id
+        window units as (
+            partition by unit_id, indicator_id, {{ partition | join(', ') }} order by month_start
+        )
+    )
+
+    select
+        indicator_id,
+        month_start,
+        {{ keys | join(sep) }},
+        in_numerator,
+        previous_month,
+        previous_numerator_month,
+        count(*) as units
+    from stepped
+    group by all
+{%- endmacro %}
+
+{% macro period_steps(sums, units, period_months, keys) -%}
+{%- set sep = ',\n        ' %}
+    select
+        fed.indicator_id,
+        fed.period_type,
+        fed.period,
+        {% for key in keys %}{{ sums }}.{{ key }}{{ sep if not loop.last }}{% endfor %},
+        {{ sums }}.numerator,
+        {{ sums }}.denominator
+    from {{ sums }}
+    inner join {{ period_months }} as fed
+        on
+            {{ sums }}.indicator_id = fed.indicator_id
+            and {{ sums }}.month_start = fed.month_start
+
+    union all by name
+
+    select
+        fed.indicator_id,
+        fed.period_type,
+        fed.period,
+        {% for key in keys %}{{ units }}.{{ key }}{{ sep if not loop.last }}{% endfor %},
+        case when before.month_start is null then {{ units }}.units end as persons,
+        case
+            when {{ units }}.in_numerator and before_numerator.month_start is null then {{ units }}.units
+        end as persons_in_numerator
+    from {{ units }}
+    inner join {{ period_months }} as fed
+        on
+            {{ units }}.indicator_id = fed.indicator_id
+            and {{ units }}.month_start = fed.month_start
+    left join {{ period_months }} as before
+        on
+            fed.indicator_id = before.indicator_id
+            and fed.period_type = before.period_type
+            and fed.period = before.period
+            and {{ units }}.previous_month = before.month_start
+    left join {{ period_months }} as before_numerator
+        on
+            fed.indicator_id = before_numerator.indicator_id
+            and fed.period_type = before_numerator.period_type
+            and fed.period = before_numerator.period
+            and {{ units }}.previous_numerator_month = before_numerator.month_start
+{%- endmacro %}
+
+{#- cell_sums over period_steps rows: persons are already counted per row. -#}
+{% macro counted_cell_sums(rows, keys, rollup=none) -%}
+{%- set sep = ',\n        ' %}
+{%- set others = keys | reject('equalto', rollup) | list %}
+    select
+        {{ others | join(sep) }},
+{%- if rollup is not none %}
+        case when grouping({{ rollup }}) = 1 then 'all' else {{ rollup }} end as {{ rollup }},
+{%- endif %}
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        cast(coalesce(sum(persons), 0) as bigint) as persons,
+        cast(coalesce(sum(persons_in_numerator), 0) as bigint) as persons_in_numerator
+    from {{ rows }}
+{%- if rollup is not none %}
+    group by grouping sets (
+        ({{ keys | join(', ') }}),
+        ({{ others | join(', ') }})
+    )
+{%- else %}
+    group by {{ keys | join(', ') }}
+{%- endif %}
+{%- endmacro %}

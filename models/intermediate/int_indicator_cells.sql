@@ -13,57 +13,33 @@ period_months as (
     select * from {{ ref('int_indicator_period_months') }}
 ),
 
-period_rows as (
+-- Per month, by area and once over all areas: a person who moved within a period counts
+-- once in `all`. Sessions (S_BROBYGNING) have no person and no sex: they add to the sums and
+-- only reach the sex `all` cells.
+sums as (
+    {{ month_sums('person_months', ['area', 'sex']) }}
+    union all by name
     select
-        period_months.indicator_id,
-        period_months.period_type,
-        period_months.period,
-        person_months.area,
-        person_months.sex,
-        person_months.person_id,
-        person_months.in_numerator,
-        person_months.numerator,
-        person_months.denominator
-    from period_months
-    inner join person_months
-        on
-            period_months.indicator_id = person_months.indicator_id
-            and period_months.month_start = person_months.month_start
-),
-
--- Quarters, years and the rolling 12 months.
-longer_period_rows as (
-    select * from period_rows
-    where period_type <> 'month'
-),
-
--- Units per period and area, then once over all areas: a person who moved within the period
--- counts once in `all`. Sessions (S_BROBYGNING) have no person and no sex: they only reach the
--- sex `all` cells.
-unit_periods as (
-    {{ unit_sums('longer_period_rows', cell_keys, all_areas=true) }}
-),
-
--- A month needs no such step: a unit has one row per indicator and month (the union's
--- uniqueness test), so in one area, and that row is its unit row there and in `all`.
-month_rows as (
-    select * from period_rows
-    where period_type = 'month'
+        *,
+        'all' as area
+    from ({{ month_sums('person_months', ['sex']) }})
 ),
 
 units as (
-    select * from unit_periods
-    union all by name
-    select * from month_rows
+    {{ month_units('person_months', ['area', 'sex'], partition=['area', 'sex']) }}
     union all by name
     select
-        * exclude (area),
+        *,
         'all' as area
-    from month_rows
+    from ({{ month_units('person_months', ['sex'], partition=['sex']) }})
+),
+
+period_rows as (
+    {{ period_steps('sums', 'units', 'period_months', ['area', 'sex']) }}
 ),
 
 aggregated as (
-    {{ cell_sums('units', cell_keys, rollup='sex') }}
+    {{ counted_cell_sums('period_rows', cell_keys, rollup='sex') }}
 ),
 
 grid as (

@@ -36,33 +36,27 @@ area_cells as (
 ),
 
 -- The afdeling of a person-month is the person's beboere row of that month (carried by
--- int_indicator_person_months).
-department_rows as (
-    select
-        period_months.indicator_id,
-        period_months.period_type,
-        period_months.period,
-        person_months.area,
-        person_months.department,
-        person_months.person_id,
-        person_months.in_numerator,
-        person_months.numerator,
-        person_months.denominator
-    from period_months
-    inner join person_months
-        on
-            period_months.indicator_id = person_months.indicator_id
-            and period_months.month_start = person_months.month_start
-    where person_months.department is not null
+-- int_indicator_person_months). Units per afdeling: a person who moved between afdelinger of
+-- the area counts in both.
+department_months as (
+    select * from person_months
+    where department is not null
 ),
 
--- Units per afdeling: a person who moved between afdelinger of the area counts in both.
-unit_periods as (
-    {{ unit_sums('department_rows', cell_keys) }}
+sums as (
+    {{ month_sums('department_months', ['area', 'department']) }}
+),
+
+units as (
+    {{ month_units('department_months', ['area', 'department'], partition=['area', 'department']) }}
+),
+
+period_rows as (
+    {{ period_steps('sums', 'units', 'period_months', ['area', 'department']) }}
 ),
 
 aggregated as (
-    {{ cell_sums('unit_periods', cell_keys) }}
+    {{ counted_cell_sums('period_rows', cell_keys) }}
 ),
 
 -- The grid: the afdelinger in the area's beboere in the months feeding the period.
