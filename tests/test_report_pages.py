@@ -654,3 +654,30 @@ def test_without_participant_outcomes_the_report_has_no_participants_page(world,
     _, report = build_copy(world.published, tmp_path, None, "drop table participant_outcomes")
     assert not (report / PARTICIPANTS_PAGE).exists()
     assert PARTICIPANTS_PAGE not in (report / "index.html").read_text(encoding="utf-8")
+
+
+def test_pages_rendered_by_worker_processes_are_the_pages_rendered_in_one(built, tmp_path, monkeypatch):
+    import pipelines.report as report_package
+
+    published = built.published
+    serial = build_report(published, tmp_path / "serial").parent
+    monkeypatch.setattr(report_package, "PARALLEL_FROM", 0)
+    monkeypatch.setenv(report_package.WORKERS_ENV, "2")
+    spawned = []
+    real_pool = report_package.ProcessPoolExecutor
+
+    def counted_pool(*args, **kwargs):
+        spawned.append(args[0] if args else kwargs["max_workers"])
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(report_package, "ProcessPoolExecutor", counted_pool)
+    parallel = build_report(published, tmp_path / "parallel").parent
+    assert spawned == [2]
+
+    def pages(folder):  # the build time is the one line that may differ
+        return {p.name: re.sub(r"dannet .*?</p>", "", p.read_text(encoding="utf-8"))
+                for p in folder.iterdir()}
+
+    assert pages(parallel).keys() == pages(serial).keys()
+    assert any(name.startswith("afdeling-") for name in pages(serial))
+    assert pages(parallel) == pages(serial)

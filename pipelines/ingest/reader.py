@@ -305,7 +305,8 @@ def _finish(con, table: str, row_expr: str, file_format: str) -> ReadResult:
     """`table` = source_row, _extra_fields, the file's columns; rows without any value dropped."""
     helper = {"_excel_row", OVERFLOW}
     columns = [c for c in _columns(con, "_file") if c not in helper]
-    not_blank = " or ".join(f"regexp_matches({_q(c)}, '[^\\s\\p{{Z}}]')" for c in columns)
+    # one pattern over the row's text: blank when no field holds anything but whitespace
+    not_blank = f"regexp_matches(concat_ws('', {', '.join(_q(c) for c in columns)}), '[^\\s\\p{{Z}}]')"
     extra = f"{OVERFLOW} is not null" if OVERFLOW in _columns(con, "_file") else "false"
     select = ", ".join(_q(c) for c in columns)
     con.execute(

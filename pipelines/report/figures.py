@@ -336,12 +336,13 @@ def _series_traces(
     """One trace per (area, sex) series; suppressed cells become None and are listed as hidden."""
     traces, hidden, labels = [], {}, {}
     frame = cells(published.values, ind.indicator_id, period_type)
-    starts = sorted(frame["period_start"].unique())
+    # each period's first row in frame order names it (one pass, not a mask per period)
+    named = frame.drop_duplicates("period_start").sort_values("period_start", kind="stable")
+    starts = list(named["period_start"])
     first, last = pd.Timestamp(starts[0]), pd.Timestamp(starts[-1])
     x = [_date(s) for s in starts]
-    for s in starts:
-        period = frame.loc[frame["period_start"] == s, "period"].iloc[0]
-        labels[_date(s)] = fmt.period_text(period_type, period, ind.grain)
+    for start, period in zip(starts, named["period"]):
+        labels[_date(start)] = fmt.period_text(period_type, period, ind.grain)
     for index, (name, area, sex, (colour, dash, symbol)) in enumerate(series):
         part = frame[(frame["area"] == area) & (frame["sex"] == sex)].set_index("period_start")
         if part.empty:
