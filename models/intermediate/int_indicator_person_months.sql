@@ -1,7 +1,8 @@
 -- The one place every indicator figure comes from: one row per indicator, month and counting
 -- unit (a person; for S_BROBYGNING a session) in the indicator's denominator population, with
 -- the unit's numerator and denominator contributions, and the afdeling of the person's beboere
--- row of that month (the department cells' key). Aggregates only ever sum these rows.
+-- row of that month (the department cells' key; each indicator model takes it from the
+-- residents row that places the person). Aggregates only ever sum these rows.
 {#- The catalogue (seeds/indicators.csv, read by pipelines/catalogue.py) names the models:
     helhedsplan passes them as a var, since dbt knows a ref only when the SQL is parsed. #}
 {%- set indicator_models = var('indicator_models', none) %}
@@ -20,16 +21,13 @@ with
 
 {% endfor -%}
 
-residents as (
-    select * from {{ ref('int_resident_months') }}
-),
-
 unioned as (
     {%- for model_name in indicator_models %}
     select
         cast(indicator_id as varchar) as indicator_id,
         cast(month_start as date) as month_start,
         cast(area as varchar) as area,
+        cast(department as varchar) as department,
         cast(sex as varchar) as sex,
         cast(unit_id as varchar) as unit_id,
         cast(person_id as varchar) as person_id,
@@ -44,22 +42,7 @@ unioned as (
 ),
 
 final as (
-    select
-        unioned.indicator_id,
-        unioned.month_start,
-        unioned.area,
-        residents.department,
-        unioned.sex,
-        unioned.unit_id,
-        unioned.person_id,
-        unioned.in_numerator,
-        unioned.numerator,
-        unioned.denominator
-    from unioned
-    left join residents
-        on
-            unioned.person_id = residents.person_id
-            and unioned.month_start = residents.month_start
+    select * from unioned
 )
 
 select * from final

@@ -15,6 +15,7 @@ final as (
         'B_OFFENTLIG_FORSOERGELSE' as indicator_id,
         residents.month_start,
         residents.area,
+        residents.department,
         residents.sex,
         residents.person_id as unit_id,
         residents.person_id,

@@ -22,6 +22,7 @@ final as (
         'B_OVERGANG_JOB_UDD' as indicator_id,
         residents.month_start,
         residents.area,
+        residents.department,
         residents.sex,
         residents.person_id as unit_id,
         residents.person_id,

@@ -43,6 +43,7 @@ final as (
         'S_AKTIVE_FRIVILLIGE' as indicator_id,
         residents.month_start,
         residents.area,
+        residents.department,
         residents.sex,
         residents.person_id as unit_id,
         residents.person_id,

@@ -11,6 +11,7 @@ final as (
         'S_BROBYGNING' as indicator_id,
         month_start,
         area,
+        cast(null as varchar) as department,
         cast(null as varchar) as sex,
         session_id as unit_id,
         cast(null as varchar) as person_id,

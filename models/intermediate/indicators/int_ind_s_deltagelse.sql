@@ -23,6 +23,7 @@ final as (
         'S_DELTAGELSE' as indicator_id,
         residents.month_start,
         residents.area,
+        residents.department,
         residents.sex,
         residents.person_id as unit_id,
         residents.person_id,

@@ -34,6 +34,7 @@ final as (
         'S_FORLOEB_MAAL_NAAET' as indicator_id,
         residents.month_start,
         residents.area,
+        residents.department,
         residents.sex,
         residents.person_id as unit_id,
         residents.person_id,

@@ -27,6 +27,7 @@ final as (
         'U_DANSK_MAT_02' as indicator_id,
         residents.month_start,
         residents.area,
+        residents.department,
         residents.sex,
         residents.person_id as unit_id,
         residents.person_id,

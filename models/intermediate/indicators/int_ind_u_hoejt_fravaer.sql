@@ -16,6 +16,7 @@ final as (
         'U_HOEJT_FRAVAER' as indicator_id,
         residents.month_start,
         residents.area,
+        residents.department,
         residents.sex,
         residents.person_id as unit_id,
         residents.person_id,

@@ -35,6 +35,7 @@ final as (
         'U_UNGE_I_UDD_JOB' as indicator_id,
         month_start,
         area,
+        department,
         sex,
         person_id as unit_id,
         person_id,
