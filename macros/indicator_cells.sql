@@ -77,17 +77,59 @@ case when {{ denominator }} > 0 then {{ numerator }} / {{ denominator }} * {{ fa
 {%- endmacro %}
 
 {#- The same cells without one row per unit and period (national scale: that step grouped
-    hundreds of millions of rows). Sums add over months, so they are summed per month first. A
-    person is counted in a period at the first of their months there: a row counts when the
-    person's previous row (in the same `partition`) does not feed the period. Exact because a
-    period is fed by a run of consecutive months or by one month (int_indicator_period_months),
-    so a person's rows in a period follow each other.
+    hundreds of millions of rows). Sums add over months, so they are summed per month first and
+    then per period (month_sums, period_sums). A unit's months are a bit mask (month_mask: bit i
+    = the i-th month of the panel, in words of 64 bits); a unit is in a period's cell when its
+    months meet the period's months (masks_meet), in its numerator when its numerator months do.
+    Units with the same masks are counted together, so the period step joins patterns, not
+    persons. -#}
+{% macro mask_words() -%}
+{{ return(4) }}
+{%- endmacro %}
 
-    1. month_sums: numerator and denominator per cell keys and month.
-       month_units: the persons' rows of each month with the person's previous month and previous
-       month in the numerator, counted per cell keys, month and those two months.
-    2. period_steps: both under every period their month feeds, persons counted when their
-       previous month does not feed that period; counted_cell_sums then adds them up. -#}
+{#- The month's position in the panel (int_months' first month = 0); a panel longer than the
+    masks hold stops the build with a message. -#}
+{% macro month_index(month_start, first_month) -%}
+case
+    when datediff('month', {{ first_month }}, {{ month_start }}) between 0 and {{ 64 * mask_words() - 1 }}
+        then datediff('month', {{ first_month }}, {{ month_start }})
+    else error('the panel is longer than the {{ 64 * mask_words() }} months a month mask holds (macros/indicator_cells.sql)')
+end
+{%- endmacro %}
+
+{#- Aggregates: the months (of rows where `condition`) as mask words `<name>_0`, `<name>_1`, ... -#}
+{% macro month_mask(index, name='months', condition='true') -%}
+{%- for word in range(mask_words()) %}
+        coalesce(bit_or(
+            case
+                when {{ condition }} and {{ index }} // 64 = {{ word }}
+                    then cast(1 as ubigint) << cast({{ index }} % 64 as ubigint)
+            end
+        ), cast(0 as ubigint)) as {{ name }}_{{ word }}{{ ',' if not loop.last }}
+{%- endfor %}
+{%- endmacro %}
+
+{#- Aggregates: the union of masks `<name>_i` (of `relation`), under the same names. -#}
+{% macro mask_union(relation, name) -%}
+{%- for word in range(mask_words()) %}
+        bit_or({{ relation }}.{{ name }}_{{ word }}) as {{ name }}_{{ word }}{{ ',' if not loop.last }}
+{%- endfor %}
+{%- endmacro %}
+
+{% macro mask_columns(relation, name) -%}
+{%- for word in range(mask_words()) -%}
+{{ relation }}.{{ name }}_{{ word }}{{ ', ' if not loop.last }}
+{%- endfor %}
+{%- endmacro %}
+
+{% macro masks_meet(a, b) -%}
+(
+{%- for word in range(mask_words()) -%}
+({{ a }}_{{ word }} & {{ b }}_{{ word }}) <> 0{{ ' or ' if not loop.last }}
+{%- endfor -%}
+)
+{%- endmacro %}
+
 {% macro month_sums(rows, keys) -%}
 {%- set sep = ',\n        ' %}
     select
@@ -100,83 +142,45 @@ case when {{ denominator }} > 0 then {{ numerator }} / {{ denominator }} * {{ fa
     group by all
 {%- endmacro %}
 
-{% macro month_units(rows, keys, partition) -%}
-{%- set sep = ',\n        ' %}
-    with stepped as (
-        select
-            indicator_id,
-            month_start,
-            {{ keys | join(sep) }},
-            in_numerator,
-            lag(month_start) over units as previous_month,
-            lag(case when in_numerator then month_start end ignore nulls) over units
-                as previous_numerator_month
-        from {{ rows }}
-        where person_id is not null
-        -- unit_id first: the sort compares the short person key before the long indicator id
-        window units as (
-            partition by unit_id, indicator_id, {{ partition | join(', ') }} order by month_start
-        )
-    )
-
-    select
-        indicator_id,
-        month_start,
-        {{ keys | join(sep) }},
-        in_numerator,
-        previous_month,
-        previous_numerator_month,
-        count(*) as units
-    from stepped
-    group by all
-{%- endmacro %}
-
-{% macro period_steps(sums, units, period_months, keys) -%}
+{#- Sums per period, from month_sums rows. -#}
+{% macro period_sums(sums, period_months, keys) -%}
 {%- set sep = ',\n        ' %}
     select
         fed.indicator_id,
         fed.period_type,
         fed.period,
         {% for key in keys %}{{ sums }}.{{ key }}{{ sep if not loop.last }}{% endfor %},
-        {{ sums }}.numerator,
-        {{ sums }}.denominator
+        sum({{ sums }}.numerator) as numerator,
+        sum({{ sums }}.denominator) as denominator
     from {{ sums }}
     inner join {{ period_months }} as fed
         on
             {{ sums }}.indicator_id = fed.indicator_id
             and {{ sums }}.month_start = fed.month_start
-
-    union all by name
-
-    select
-        fed.indicator_id,
-        fed.period_type,
-        fed.period,
-        {% for key in keys %}{{ units }}.{{ key }}{{ sep if not loop.last }}{% endfor %},
-        case when before.month_start is null then {{ units }}.units end as persons,
-        case
-            when {{ units }}.in_numerator and before_numerator.month_start is null then {{ units }}.units
-        end as persons_in_numerator
-    from {{ units }}
-    inner join {{ period_months }} as fed
-        on
-            {{ units }}.indicator_id = fed.indicator_id
-            and {{ units }}.month_start = fed.month_start
-    left join {{ period_months }} as before
-        on
-            fed.indicator_id = before.indicator_id
-            and fed.period_type = before.period_type
-            and fed.period = before.period
-            and {{ units }}.previous_month = before.month_start
-    left join {{ period_months }} as before_numerator
-        on
-            fed.indicator_id = before_numerator.indicator_id
-            and fed.period_type = before_numerator.period_type
-            and fed.period = before_numerator.period
-            and {{ units }}.previous_numerator_month = before_numerator.month_start
+    group by all
 {%- endmacro %}
 
-{#- cell_sums over period_steps rows: persons are already counted per row. -#}
+{#- Persons per period: `patterns` (keys, months_i, numerator_months_i, units) against
+    `period_masks` (indicator_id, period_type, period, months_i). -#}
+{% macro period_persons(patterns, period_masks, keys) -%}
+{%- set sep = ',\n        ' %}
+    select
+        {{ period_masks }}.indicator_id,
+        {{ period_masks }}.period_type,
+        {{ period_masks }}.period,
+        {% for key in keys %}{{ patterns }}.{{ key }}{{ sep if not loop.last }}{% endfor %},
+        sum({{ patterns }}.units) as persons,
+        coalesce(sum({{ patterns }}.units) filter (
+            where {{ masks_meet(patterns ~ '.numerator_months', period_masks ~ '.months') }}
+        ), 0) as persons_in_numerator
+    from {{ patterns }}
+    inner join {{ period_masks }}
+        on {{ patterns }}.indicator_id = {{ period_masks }}.indicator_id
+    where {{ masks_meet(patterns ~ '.months', period_masks ~ '.months') }}
+    group by all
+{%- endmacro %}
+
+{#- cell_sums over period_sums and period_persons rows: persons are counted already. -#}
 {% macro counted_cell_sums(rows, keys, rollup=none) -%}
 {%- set sep = ',\n        ' %}
 {%- set others = keys | reject('equalto', rollup) | list %}
@@ -198,4 +202,17 @@ case when {{ denominator }} > 0 then {{ numerator }} / {{ denominator }} * {{ fa
 {%- else %}
     group by {{ keys | join(', ') }}
 {%- endif %}
+{%- endmacro %}
+
+{#- Tests of masks: some month set; every month of `inner` also in `outer`. -#}
+{% macro mask_any(name) -%}
+({% for word in range(mask_words()) %}{{ name }}_{{ word }}{{ ' | ' if not loop.last }}{% endfor %}) <> 0
+{%- endmacro %}
+
+{% macro mask_within(inner, outer) -%}
+(
+{%- for word in range(mask_words()) -%}
+({{ inner }}_{{ word }} & ~{{ outer }}_{{ word }}) = 0{{ ' and ' if not loop.last }}
+{%- endfor -%}
+)
 {%- endmacro %}

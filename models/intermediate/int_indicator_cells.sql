@@ -13,29 +13,76 @@ period_months as (
     select * from {{ ref('int_indicator_period_months') }}
 ),
 
--- Per month, by area and once over all areas: a person who moved within a period counts
--- once in `all`. Sessions (S_BROBYGNING) have no person and no sex: they add to the sums and
--- only reach the sex `all` cells.
-sums as (
-    {{ month_sums('person_months', ['area', 'sex']) }}
-    union all by name
-    select
-        *,
-        'all' as area
-    from ({{ month_sums('person_months', ['sex']) }})
+unit_months as (
+    select * from {{ ref('int_indicator_unit_months') }}
 ),
 
-units as (
-    {{ month_units('person_months', ['area', 'sex'], partition=['area', 'sex']) }}
+period_masks as (
+    select * from {{ ref('int_indicator_period_masks') }}
+),
+
+-- Sums per month by area, and over the areas as `all`; then per period. Sessions
+-- (S_BROBYGNING) have no sex: they only reach the sex `all` cells.
+area_sums as (
+    {{ month_sums('person_months', ['area', 'sex']) }}
+),
+
+sums as (
+    select * from area_sums
     union all by name
     select
-        *,
-        'all' as area
-    from ({{ month_units('person_months', ['sex'], partition=['sex']) }})
+        indicator_id,
+        month_start,
+        sex,
+        'all' as area,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from area_sums
+    group by indicator_id, month_start, sex
+),
+
+-- Each person's months by area, and over the areas: a person who moved within a period
+-- counts once in `all`.
+area_units as (
+    select
+        unit_months.indicator_id,
+        unit_months.area,
+        unit_months.sex,
+        unit_months.unit_id,
+        {{ mask_union('unit_months', 'months') }},
+        {{ mask_union('unit_months', 'numerator_months') }}
+    from unit_months
+    group by unit_months.indicator_id, unit_months.area, unit_months.sex, unit_months.unit_id
+),
+
+patterns as (
+    select
+        units.indicator_id,
+        units.area,
+        units.sex,
+        {{ mask_columns('units', 'months') }},
+        {{ mask_columns('units', 'numerator_months') }},
+        count(*) as units
+    from (
+        select * from area_units
+        union all by name
+        select
+            area_units.indicator_id,
+            'all' as area,
+            area_units.sex,
+            area_units.unit_id,
+            {{ mask_union('area_units', 'months') }},
+            {{ mask_union('area_units', 'numerator_months') }}
+        from area_units
+        group by area_units.indicator_id, area_units.sex, area_units.unit_id
+    ) as units
+    group by all
 ),
 
 period_rows as (
-    {{ period_steps('sums', 'units', 'period_months', ['area', 'sex']) }}
+    {{ period_sums('sums', 'period_months', ['area', 'sex']) }}
+    union all by name
+    {{ period_persons('patterns', 'period_masks', ['area', 'sex']) }}
 ),
 
 aggregated as (

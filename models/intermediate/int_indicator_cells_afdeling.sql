@@ -43,16 +43,33 @@ department_months as (
     where department is not null
 ),
 
+period_masks as (
+    select * from {{ ref('int_indicator_period_masks') }}
+    where period_type in ('quarter', 'year')
+),
+
 sums as (
     {{ month_sums('department_months', ['area', 'department']) }}
 ),
 
-units as (
-    {{ month_units('department_months', ['area', 'department'], partition=['area', 'department']) }}
+-- A person's months per afdeling (sex is the person's: one row per person there).
+patterns as (
+    select
+        unit_months.indicator_id,
+        unit_months.area,
+        unit_months.department,
+        {{ mask_columns('unit_months', 'months') }},
+        {{ mask_columns('unit_months', 'numerator_months') }},
+        count(*) as units
+    from {{ ref('int_indicator_unit_months') }} as unit_months
+    where unit_months.department is not null
+    group by all
 ),
 
 period_rows as (
-    {{ period_steps('sums', 'units', 'period_months', ['area', 'department']) }}
+    {{ period_sums('sums', 'period_months', ['area', 'department']) }}
+    union all by name
+    {{ period_persons('patterns', 'period_masks', ['area', 'department']) }}
 ),
 
 aggregated as (
