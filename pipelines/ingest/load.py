@@ -199,10 +199,9 @@ class Loader:
         keep_all = "cpr10 is null" if source == "deltagelse" else "false"
         self.con.execute(
             f"""create or replace temp table good as
-            select * exclude (_rank) from (
-                select *, row_number() over (partition by {', '.join(same_row)} order by source_row) as _rank
-                from passed)
-            where _rank = 1 or {keep_all}"""
+            select * from passed
+            where source_row in (select min(source_row) from passed group by {', '.join(same_row)})
+                or {keep_all}"""
         )
         self.con.execute(f"create or replace temp table bad as {' union all '.join(bad)}")
         duplicates = self.con.execute("select (select count(*) from passed) - (select count(*) from good)").fetchall()[0][0]
@@ -221,18 +220,25 @@ class Loader:
         )
 
     def _pseudonymise(self) -> None:
-        cprs = [c for (c,) in self.con.execute("select distinct cpr10 from good where cpr10 is not null").fetchall()]
-        mapping = pd.DataFrame({"cpr10": cprs, "person_id": self.pseudonymizer.pseudonyms(cprs)})
-        self.con.register("_mapping", mapping)
+        # The session's pseudonyms live in a temp table of the in-memory connection (never the
+        # warehouse file): only CPR numbers not seen before in this run go through Python's HMAC.
+        self.con.execute("create temp table if not exists pseudonyms (cpr10 varchar, person_id varchar)")
+        cprs = [c for (c,) in self.con.execute(
+            "select distinct cpr10 from good anti join pseudonyms using (cpr10) where cpr10 is not null"
+        ).fetchall()]
+        if cprs:
+            mapping = pd.DataFrame({"cpr10": cprs, "person_id": self.pseudonymizer.pseudonyms(cprs)})
+            self.con.register("_mapping", mapping)
+            self.con.execute("insert into pseudonyms select cpr10, person_id from _mapping")
+            self.con.unregister("_mapping")
         self.con.execute(
             f"""create or replace temp table good as
             select good.* exclude (cpr10), m.person_id,
                 {cpr_birth_date('good.cpr10')} as birth_date,
                 case when good.cpr10 is null then null
                      when substr(good.cpr10, 10, 1)::integer % 2 = 1 then 'male' else 'female' end as sex
-            from good left join _mapping m using (cpr10)"""
+            from good left join pseudonyms m using (cpr10)"""
         )
-        self.con.unregister("_mapping")
 
     def _commit(self, source: str, outcome: FileOutcome, info, file_format: str) -> None:
         """Replace the file's periods, add its rows, quarantine and logs: all or nothing."""
