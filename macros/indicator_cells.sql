@@ -87,13 +87,13 @@ case when {{ denominator }} > 0 then {{ numerator }} / {{ denominator }} * {{ fa
 {{ return(4) }}
 {%- endmacro %}
 
-{#- The month's position in the panel (int_months' first month = 0); a panel longer than the
-    masks hold stops the build with a message. -#}
+{#- The month's position after `first_month` (a CTE's column: the first month with a person
+    row); a person row beyond the masks' months stops the build with a message. -#}
 {% macro month_index(month_start, first_month) -%}
 case
     when datediff('month', {{ first_month }}, {{ month_start }}) between 0 and {{ 64 * mask_words() - 1 }}
         then datediff('month', {{ first_month }}, {{ month_start }})
-    else error('the panel is longer than the {{ 64 * mask_words() }} months a month mask holds (macros/indicator_cells.sql)')
+    else error('more than {{ 64 * mask_words() }} months of person rows: more than a month mask holds (macros/indicator_cells.sql)')
 end
 {%- endmacro %}
 
@@ -128,6 +128,45 @@ end
 ({{ a }}_{{ word }} & {{ b }}_{{ word }}) <> 0{{ ' or ' if not loop.last }}
 {%- endfor -%}
 )
+{%- endmacro %}
+
+{#- One row per unit (person) and `keys` of the person rows of `rows`: the months it has a row
+    in and those in the numerator, as masks. `origin`: a CTE with `first_month`. -#}
+{% macro unit_masks(rows, origin, keys) -%}
+{%- set sep = ',\n        ' %}
+    select
+        indicated.indicator_id,
+        {% for key in keys %}indicated.{{ key }}{{ sep }}{% endfor %}indicated.unit_id,
+        {{ month_mask('indicated.month_index') }},
+        {{ month_mask('indicated.month_index', 'numerator_months', 'indicated.in_numerator') }}
+    from (
+        select
+            {{ rows }}.*,
+            {{ month_index(rows ~ '.month_start', origin ~ '.first_month') }} as month_index
+        from {{ rows }}
+        cross join {{ origin }}
+        where {{ rows }}.person_id is not null
+    ) as indicated
+    group by indicated.indicator_id, {% for key in keys %}indicated.{{ key }}, {% endfor %}indicated.unit_id
+{%- endmacro %}
+
+{#- The months that feed each period as a mask; a month outside the masks (before the first
+    person row, e.g. an exam year's June before the first snapshot) has nobody in it. -#}
+{% macro period_masks(period_months, origin) -%}
+    select
+        indexed.indicator_id,
+        indexed.period_type,
+        indexed.period,
+        {{ month_mask('indexed.month_index') }}
+    from (
+        select
+            {{ period_months }}.*,
+            datediff('month', {{ origin }}.first_month, {{ period_months }}.month_start) as month_index
+        from {{ period_months }}
+        cross join {{ origin }}
+    ) as indexed
+    where indexed.month_index between 0 and {{ 64 * mask_words() - 1 }}
+    group by indexed.indicator_id, indexed.period_type, indexed.period
 {%- endmacro %}
 
 {% macro month_sums(rows, keys) -%}
@@ -202,17 +241,4 @@ end
 {%- else %}
     group by {{ keys | join(', ') }}
 {%- endif %}
-{%- endmacro %}
-
-{#- Tests of masks: some month set; every month of `inner` also in `outer`. -#}
-{% macro mask_any(name) -%}
-({% for word in range(mask_words()) %}{{ name }}_{{ word }}{{ ' | ' if not loop.last }}{% endfor %}) <> 0
-{%- endmacro %}
-
-{% macro mask_within(inner, outer) -%}
-(
-{%- for word in range(mask_words()) -%}
-({{ inner }}_{{ word }} & ~{{ outer }}_{{ word }}) = 0{{ ' and ' if not loop.last }}
-{%- endfor -%}
-)
 {%- endmacro %}

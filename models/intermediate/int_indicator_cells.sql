@@ -13,12 +13,15 @@ period_months as (
     select * from {{ ref('int_indicator_period_months') }}
 ),
 
-unit_months as (
-    select * from {{ ref('int_indicator_unit_months') }}
+-- Months are counted from the first month with a person row.
+origin as (
+    select min(person_months.month_start) as first_month
+    from person_months
+    where person_months.person_id is not null
 ),
 
 period_masks as (
-    select * from {{ ref('int_indicator_period_masks') }}
+    {{ period_masks('period_months', 'origin') }}
 ),
 
 -- Sums per month by area, and over the areas as `all`; then per period. Sessions
@@ -44,15 +47,7 @@ sums as (
 -- Each person's months by area, and over the areas: a person who moved within a period
 -- counts once in `all`.
 area_units as (
-    select
-        unit_months.indicator_id,
-        unit_months.area,
-        unit_months.sex,
-        unit_months.unit_id,
-        {{ mask_union('unit_months', 'months') }},
-        {{ mask_union('unit_months', 'numerator_months') }}
-    from unit_months
-    group by unit_months.indicator_id, unit_months.area, unit_months.sex, unit_months.unit_id
+    {{ unit_masks('person_months', 'origin', ['area', 'sex']) }}
 ),
 
 patterns as (

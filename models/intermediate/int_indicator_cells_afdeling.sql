@@ -43,16 +43,26 @@ department_months as (
     where department is not null
 ),
 
+-- Months are counted from the first month with a person row.
+origin as (
+    select min(department_months.month_start) as first_month
+    from department_months
+    where department_months.person_id is not null
+),
+
 period_masks as (
-    select * from {{ ref('int_indicator_period_masks') }}
-    where period_type in ('quarter', 'year')
+    {{ period_masks('period_months', 'origin') }}
+),
+
+unit_months as (
+    {{ unit_masks('department_months', 'origin', ['area', 'department']) }}
 ),
 
 sums as (
     {{ month_sums('department_months', ['area', 'department']) }}
 ),
 
--- A person's months per afdeling (sex is the person's: one row per person there).
+-- Persons with the same months per afdeling, counted together.
 patterns as (
     select
         unit_months.indicator_id,
@@ -61,8 +71,7 @@ patterns as (
         {{ mask_columns('unit_months', 'months') }},
         {{ mask_columns('unit_months', 'numerator_months') }},
         count(*) as units
-    from {{ ref('int_indicator_unit_months') }} as unit_months
-    where unit_months.department is not null
+    from unit_months
     group by all
 ),
 
